@@ -1,0 +1,230 @@
+"""The ``assembler`` command: thin click commands over ``pipeline``.
+
+Commands parse options, call the library API and print in Chinese. User errors
+arrive as ``AssemblerError`` and leave as a one-line message and an exit code
+(0 all written, 1 some people failed, 2 bad input); no traceback for a user's
+mistake.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, pipeline
+from .errors import EXIT_BAD_INPUT, AssemblerError
+from .output import atomic_write
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class UserError(click.ClickException):
+    """An ``AssemblerError`` on its way out through click."""
+
+    def __init__(self, error: AssemblerError) -> None:
+        super().__init__(error.format())
+        self.exit_code = error.exit_code
+        self.error = error
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AssemblerError as exc:
+            raise UserError(exc) from None
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr, only when stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
+    for warning in batch.warnings:
+        echo_err(f"警告：{warning}")
+    for report in batch.reports:
+        for warning in report.warnings:
+            echo_err(f"警告：{people}:第{report.row}行: {report.name}：{warning}")
+        for error in report.errors:
+            echo_err(f"错误：{people}:第{report.row}行: {report.name}：{error}")
+    click.echo(
+        f"已生成 {len(batch.written)} 份，跳过 {len(batch.skipped)} 份，失败 {len(batch.failed)} 份；"
+        f"输出目录 {batch.outdir}，清单 {batch.manifest}"
+    )
+
+
+rules_argument = click.argument("rules", type=click.Path(path_type=Path, dir_okay=False))
+checklist_option = click.option("--checklist", "checklist", type=click.Path(path_type=Path, dir_okay=False),
+                                help="选稿清单文件（Markdown 勾选列表）；不给则采用规则中的全部片段。")
+people_option = click.option("--people", "people", required=True, type=click.Path(path_type=Path, dir_okay=False),
+                             help="人员表：.xlsx、.csv、.yaml 或 .json。")
+sheet_option = click.option("--sheet", help="Excel 工作表名称（默认第一个工作表）。")
+set_option = click.option("--set", "assignments", multiple=True, metavar="变量=值",
+                          help="所有人共用的值，可重复，如 --set year=2022。")
+vars_option = click.option("--vars", "vars_file", type=click.Path(path_type=Path, dir_okay=False),
+                           help="所有人共用的值（YAML/JSON 文件）。")
+force_option = click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+
+
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS,
+             help="述职述廉报告组装工具：从片段库和规则生成每人一份的 Word 报告。")
+@click.version_option(__version__, "-V", "--version", message="assembler %(version)s")
+def main() -> None:
+    """Entry point (see ``run``)."""
+
+
+@main.command(help="生成选稿清单（Markdown 勾选列表）。")
+@rules_argument
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="写入文件；不给则打印。")
+@click.option("--merge", "merge", type=click.Path(path_type=Path, dir_okay=False), help="保留旧清单中的勾选。")
+def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
+    from .selection import merge_checklist, render_checklist
+
+    project = pipeline.load_project(rules)
+    if merge is not None:
+        text = merge_checklist(project.rules, project.library, merge)
+    else:
+        text = render_checklist(project.rules, project.library)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(output, text.encode("utf-8"))
+        click.echo(f"已写入选稿清单 {output}")
+
+
+@main.command(help="列出所选片段需要的变量；--xlsx 生成空白人员表。")
+@rules_argument
+@checklist_option
+@click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), help="写出带中文表头的空白人员表。")
+def variables(rules: Path, checklist: Path | None, xlsx: Path | None) -> None:
+    from .workbook import needed_variables, write_people_workbook
+
+    project = pipeline.load_project(rules, checklist)
+    needed = needed_variables(project)
+    click.echo(f"{'变量':<24}{'列名（label）':<20}{'类型':<8}用于")
+    for item in needed:
+        click.echo(f"{item.name:<24}{item.spec.label or '':<20}{item.spec.type:<8}{'、'.join(item.used_by)}")
+    if xlsx is not None:
+        write_people_workbook(xlsx, needed)
+        click.echo(f"已写入空白人员表 {xlsx}（{len(needed)} 列变量，另有“选稿”列）")
+
+
+@main.command(help="组装 docxtpl 模板（.docx，可在 Writer/Word 中查看标签）。")
+@rules_argument
+@checklist_option
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
+def template(rules: Path, checklist: Path | None, output: Path) -> None:
+    project = pipeline.load_project(rules, checklist)
+    atomic_write(output, project.template_bytes())
+    click.echo(f"已写入模板 {output}（{len(project.selection)} 个片段）")
+
+
+@main.command(help="用任意 docxtpl 模板为每人生成一份文档。")
+@click.argument("template_path", metavar="TEMPLATE.docx", type=click.Path(path_type=Path, dir_okay=False))
+@people_option
+@click.option("-o", "--outdir", required=True, type=click.Path(path_type=Path, file_okay=False))
+@sheet_option
+@set_option
+@vars_option
+@click.option("--name", "name_pattern", metavar="PATTERN", help="文件名模式（Jinja），如 \"{{ 姓名 }}-报告\"；默认行号。")
+@force_option
+def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, assignments: tuple[str, ...],
+           vars_file: Path | None, name_pattern: str | None, force: bool) -> None:
+    common = pipeline.common_values(assignments, vars_file)
+    with progress_bar("生成中") as progress:
+        batch = pipeline.render_plain(template_path, people, outdir, sheet=sheet, common=common,
+                                      name_pattern=name_pattern, force=force, progress=progress)
+    report_batch(batch, people)
+    sys.exit(batch.exit_code)
+
+
+@main.command(help="按规则和人员表批量生成报告（每人一份 .docx，外加 manifest.json）。")
+@rules_argument
+@people_option
+@checklist_option
+@click.option("-o", "--outdir", required=True, type=click.Path(path_type=Path, file_okay=False))
+@sheet_option
+@set_option
+@vars_option
+@force_option
+def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet: str | None,
+          assignments: tuple[str, ...], vars_file: Path | None, force: bool) -> None:
+    project = pipeline.load_project(rules, checklist)
+    common = pipeline.common_values(assignments, vars_file)
+    with progress_bar("生成中") as progress:
+        batch = pipeline.build(project, people, outdir, sheet=sheet, common=common, force=force, progress=progress)
+    report_batch(batch, people)
+    sys.exit(batch.exit_code)
+
+
+@main.command(help="以纯文本预览某人的报告（含标题编号）。")
+@rules_argument
+@people_option
+@click.option("--person", required=True, help="姓名或行号。")
+@checklist_option
+@sheet_option
+@set_option
+@vars_option
+def preview(rules: Path, people: Path, person: str, checklist: Path | None, sheet: str | None,
+            assignments: tuple[str, ...], vars_file: Path | None) -> None:
+    project = pipeline.load_project(rules, checklist)
+    loaded = pipeline.load_people(project, people, sheet)
+    common = pipeline.type_common(pipeline.common_values(assignments, vars_file), project.specs, source="--set/--vars")
+    plan = pipeline.find_person(project, loaded, common, person)
+    if not plan.ok:
+        for error in plan.errors:
+            echo_err(f"错误：{people}:第{plan.row}行: {plan.name}：{error}")
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(pipeline.preview_text(project, plan))
+
+
+def run() -> None:
+    """Console entry point: click's own usage errors also exit 2 with a Chinese prefix."""
+    try:
+        main.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        echo_err("已中断。")
+        sys.exit(130)
+    except UserError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        hint = f"（用 {exc.ctx.command_path} --help 查看用法）" if exc.ctx else ""
+        echo_err(f"错误：命令用法有误：{exc.format_message()}{hint}")
+        sys.exit(EXIT_BAD_INPUT)
+    except click.ClickException as exc:
+        echo_err(f"错误：{exc.format_message()}")
+        sys.exit(exc.exit_code)

@@ -1,0 +1,114 @@
+"""Reading a .docx's list numbering the way a reader sees it.
+
+Reports number their headings with native Word lists (so a subsection added by
+hand in Writer is renumbered too). The numbers therefore live in numbering.xml,
+not in the text; previews, tests and provenance need them as text, so this
+module replays the counters: per list, each level counts up and restarts the
+levels below it, formatted by the level's numFmt and lvlText.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ..selection import chinese_number
+from .paragraphs import W_NS, w
+
+_NS = {"w": W_NS}
+
+
+@dataclass(frozen=True)
+class Level:
+    fmt: str
+    text: str
+    start: int
+
+
+def _val(element: etree._Element | None, default: str | None = None) -> str | None:
+    if element is None:
+        return default
+    return element.get(w("val"), default)
+
+
+def format_number(n: int, fmt: str) -> str:
+    if fmt in ("chineseCounting", "chineseCountingThousand", "ideographTraditional", "chineseLegalSimplified"):
+        return chinese_number(n)
+    if fmt == "decimalEnclosedCircle" and 1 <= n <= 20:
+        return chr(0x2460 + n - 1)
+    if fmt == "lowerLetter":
+        return chr(ord("a") + (n - 1) % 26)
+    if fmt == "upperLetter":
+        return chr(ord("A") + (n - 1) % 26)
+    if fmt in ("bullet", "none"):
+        return ""
+    return str(n)
+
+
+class Numbering:
+    """Number labels for paragraphs, replayed in document order."""
+
+    def __init__(self, numbering_xml: bytes | None, styles_xml: bytes | None) -> None:
+        self.levels: dict[str, dict[int, Level]] = {}
+        self.style_num: dict[str, tuple[str, int]] = {}
+        self.counters: dict[str, dict[int, int]] = {}
+        if numbering_xml:
+            root = etree.fromstring(numbering_xml)
+            abstract: dict[str, dict[int, Level]] = {}
+            for node in root.findall("w:abstractNum", _NS):
+                levels: dict[int, Level] = {}
+                for lvl in node.findall("w:lvl", _NS):
+                    levels[int(lvl.get(w("ilvl"), "0"))] = Level(
+                        fmt=_val(lvl.find("w:numFmt", _NS), "decimal") or "decimal",
+                        text=_val(lvl.find("w:lvlText", _NS), "") or "",
+                        start=int(_val(lvl.find("w:start", _NS), "1") or 1),
+                    )
+                abstract[node.get(w("abstractNumId"), "")] = levels
+            for num in root.findall("w:num", _NS):
+                ref = _val(num.find("w:abstractNumId", _NS), "")
+                self.levels[num.get(w("numId"), "")] = abstract.get(ref or "", {})
+        if styles_xml:
+            root = etree.fromstring(styles_xml)
+            for style in root.findall("w:style", _NS):
+                numpr = style.find("w:pPr/w:numPr", _NS)
+                if numpr is not None:
+                    num_id = _val(numpr.find("w:numId", _NS))
+                    ilvl = int(_val(numpr.find("w:ilvl", _NS), "0") or 0)
+                    if num_id:
+                        self.style_num[style.get(w("styleId"), "")] = (num_id, ilvl)
+
+    def numbering_of(self, p: etree._Element) -> tuple[str, int] | None:
+        numpr = p.find("w:pPr/w:numPr", _NS)
+        style = _val(p.find("w:pPr/w:pStyle", _NS))
+        from_style = self.style_num.get(style or "")
+        if numpr is not None:
+            num_id = _val(numpr.find("w:numId", _NS)) or (from_style[0] if from_style else None)
+            ilvl_node = numpr.find("w:ilvl", _NS)
+            ilvl = int(_val(ilvl_node, "0") or 0) if ilvl_node is not None else (from_style[1] if from_style else 0)
+            if not num_id or num_id == "0":
+                return None
+            return num_id, ilvl
+        return from_style
+
+    def label(self, p: etree._Element) -> str:
+        """Advance the counters for ``p`` and return its visible number ('' if none)."""
+        found = self.numbering_of(p)
+        if not found:
+            return ""
+        num_id, ilvl = found
+        levels = self.levels.get(num_id)
+        if not levels or ilvl not in levels:
+            return ""
+        counters = self.counters.setdefault(num_id, {})
+        counters[ilvl] = counters.get(ilvl, levels[ilvl].start - 1) + 1
+        for deeper in [k for k in counters if k > ilvl]:
+            del counters[deeper]
+
+        def sub(match: re.Match[str]) -> str:
+            level = int(match.group(1)) - 1
+            value = counters.get(level, levels.get(level, Level("decimal", "", 1)).start)
+            return format_number(value, levels.get(level, Level("decimal", "", 1)).fmt)
+
+        return re.sub(r"%(\d)", sub, levels[ilvl].text)

@@ -1,0 +1,107 @@
+"""Writing results safely: names valid everywhere, atomic files, the manifest.
+
+File names come from people's data (``output_name``), so they are cleaned here
+and nowhere else; every file is written to a temporary name in the same folder
+and renamed into place, so an interrupted run never leaves a half-written
+report that a rerun would take for a finished one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+TEMP_PREFIX = ".~assembler-"
+TEMP_SUFFIX = ".tmp"
+MAX_NAME_BYTES = 180
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def safe_filename(name: str, *, fallback: str = "未命名") -> str:
+    """A file name (without extension) that is valid on Windows and Linux and stays in its folder."""
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
+    name = _BAD_CHARS.sub("_", name)
+    name = re.sub(r"\s+", " ", name).strip()
+    name = name.strip(". ")
+    while name.startswith(".."):
+        name = name[1:]
+    if not name or set(name) <= {".", "_", " "}:
+        name = fallback
+    if name.split(".")[0].upper() in _RESERVED:
+        name = "_" + name
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        name = name[:-1]
+    return name.rstrip(". ") or fallback
+
+
+class NameAllocator:
+    """Gives each person a distinct file name: the second 张三 becomes 张三-2."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def allocate(self, stem: str, suffix: str) -> str:
+        candidate = stem
+        counter = 2
+        while (candidate + suffix).casefold() in self.used:
+            candidate = f"{stem}-{counter}"
+            counter += 1
+        self.used.add((candidate + suffix).casefold())
+        return candidate + suffix
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Temporary files left by a killed run; they are never reports, so they go."""
+    removed: list[Path] = []
+    if folder.is_dir():
+        for path in folder.glob(TEMP_PREFIX + "*" + TEMP_SUFFIX):
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+def inside(folder: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def write_manifest(folder: Path, data: dict[str, Any]) -> Path:
+    path = folder / "manifest.json"
+    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
+    return path
+
+
+def existing(paths: Iterable[Path]) -> list[Path]:
+    return [path for path in paths if path.exists()]

@@ -1,0 +1,508 @@
+"""The library API that the CLI and the LibreOffice extension both call.
+
+load (rules, library, checklist, people) → plan each person (selection, ``when``,
+missing values) → assemble one template per distinct selection → render → write.
+Every user mistake surfaces as an ``AssemblerError`` before anything is written;
+a problem with one person is recorded for that person and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from . import __version__
+from .assemble import assemble_template
+from .environment import expression_variables, shared_env, template_variables
+from .errors import EXIT_OK, EXIT_PARTIAL, InputError
+from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
+from .people import (
+    HeaderMap,
+    PeopleTable,
+    PersonRow,
+    match_headers,
+    parse_assignments,
+    plain_values,
+    read_people,
+    read_vars_file,
+    type_values,
+)
+from .render import PreparedTemplate, RenderError
+from .rules import Entry, Rules, load_rules
+from .selection import Checklist, apply_overrides, read_checklist
+from .snippets import Library, Snippet, load_library
+from .text import docx_text
+from .values import VarSpec, convert, is_blank
+
+Progress = Callable[[int, int], None]
+
+
+# ---------------------------------------------------------------- project
+
+
+@dataclass
+class Project:
+    """Everything loaded from the rules side: decided once per batch."""
+
+    rules: Rules
+    library: Library
+    checklist: Checklist | None
+    specs: dict[str, VarSpec]
+    declared_by: dict[str, list[str]]
+    base_template: bytes
+    _templates: dict[frozenset[str], PreparedTemplate] = field(default_factory=dict)
+
+    @property
+    def selection(self) -> frozenset[str]:
+        """The checklist's ticks, or every snippet of the rules when there is no checklist."""
+        if self.checklist is not None:
+            return self.checklist.ticked
+        return frozenset(self.rules.entry_ids())
+
+    def template_bytes(self, selection: Iterable[str] | None = None) -> bytes:
+        chosen = frozenset(self.selection if selection is None else selection)
+        return assemble_template(self.rules, self.library, chosen, self.base_template)
+
+    def prepared(self, selection: frozenset[str]) -> PreparedTemplate:
+        """One prepared template per distinct selection: overrides are rare, so few are built."""
+        if selection not in self._templates:
+            self._templates[selection] = PreparedTemplate(self.template_bytes(selection), name="assembled.docx")
+        return self._templates[selection]
+
+    def entries(self) -> list[Entry]:
+        return list(self.rules.entries())
+
+
+def default_base_template() -> bytes:
+    from .ooxml.base_template import base_template_bytes
+
+    return base_template_bytes()
+
+
+def _collect_specs(rules: Rules, library: Library) -> tuple[dict[str, VarSpec], dict[str, list[str]]]:
+    """All declared variables; one name must mean one thing across the library."""
+    specs: dict[str, VarSpec] = dict(rules.variables)
+    declared_by: dict[str, list[str]] = {name: ["规则文件"] for name in rules.variables}
+    for entry in rules.entries():
+        snippet = library[entry.id]
+        for name, spec in snippet.variables.items():
+            if name in specs and (specs[name].type != spec.type):
+                raise InputError(
+                    f"变量 {name} 在 {'、'.join(declared_by[name])} 中的类型是 {specs[name].type}，"
+                    f"在这里却是 {spec.type}；同名变量必须声明为同一类型",
+                    file=snippet.path,
+                    line=snippet.lines.get("variables", 2),
+                )
+            if name not in specs or (not specs[name].label and spec.label):
+                specs[name] = spec
+            declared_by.setdefault(name, []).append(snippet.id)
+    labels: dict[str, str] = {}
+    for name, spec in specs.items():
+        if spec.label:
+            if spec.label in labels and labels[spec.label] != name:
+                raise InputError(
+                    f"标签“{spec.label}”同时用于变量 {labels[spec.label]} 和 {name}，人员表的列名会混淆；请改用不同的 label",
+                    file=rules.path,
+                )
+            labels[spec.label] = name
+    return specs, declared_by
+
+
+def load_project(rules_path: Path, checklist_path: Path | None = None) -> Project:
+    rules = load_rules(Path(rules_path))
+    library = load_library(rules.library)
+    for entry in rules.entries():
+        if entry.id not in library:
+            raise InputError(
+                f"片段“{entry.id}”在片段库 {rules.library} 中不存在；请检查拼写，或先添加该片段文件",
+                file=rules.path,
+                line=entry.line,
+            )
+    specs, declared_by = _collect_specs(rules, library)
+    checklist = read_checklist(Path(checklist_path), rules) if checklist_path else None
+    if rules.base_template is not None:
+        base = rules.base_template.read_bytes()
+    else:
+        base = default_base_template()
+    return Project(rules=rules, library=library, checklist=checklist, specs=specs,
+                   declared_by=declared_by, base_template=base)
+
+
+# ---------------------------------------------------------------- people
+
+
+@lru_cache(maxsize=1)
+def _text_env() -> Environment:
+    """For file names and labels: sandboxed and strict, but no HTML escaping."""
+    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def render_text(source: str, context: Mapping[str, Any]) -> str:
+    return _text_env().from_string(source).render(dict(context))
+
+
+@lru_cache(maxsize=256)
+def _compiled_when(expression: str) -> Any:
+    return shared_env().compile_expression(expression, undefined_to_none=False)
+
+
+def type_common(values: Mapping[str, Any], specs: Mapping[str, VarSpec], *, source: str) -> dict[str, Any]:
+    """``--set`` / ``--vars`` values, typed like a column of the people file (by name or label)."""
+    by_label = {spec.label: name for name, spec in specs.items() if spec.label}
+    typed: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key if key in specs else by_label.get(key, key)
+        spec = specs.get(name)
+        if spec is None:
+            typed[name] = value
+            continue
+        try:
+            typed[name] = convert(value, spec)
+        except ValueError as exc:
+            raise InputError(f"{key} 的值有误：{exc}", file=source) from None
+    return typed
+
+
+def common_values(assignments: Iterable[str] = (), vars_file: Path | None = None) -> dict[str, Any]:
+    """Raw values shared by everyone: ``--vars FILE`` first, ``--set`` on top."""
+    merged: dict[str, Any] = {}
+    if vars_file is not None:
+        merged.update(read_vars_file(Path(vars_file)))
+    merged.update(parse_assignments(list(assignments)))
+    return merged
+
+
+@dataclass
+class PersonPlan:
+    row: int
+    name: str
+    context: dict[str, Any]
+    selection: frozenset[str]
+    included: list[str]
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    output_stem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def person_name(context: Mapping[str, Any], row: int) -> str:
+    for key in ("name", "姓名"):
+        value = context.get(key)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return f"第{row}行"
+
+
+def _missing_message(project: Project, name: str, needed_by: str) -> str:
+    spec = project.specs.get(name)
+    shown = f"“{spec.label}”（{name}）" if spec and spec.label else f"“{name}”"
+    return f"缺少{shown}的值：{needed_by}需要它；请在人员表中填写这一列，或用 --set {name}=… 统一给出"
+
+
+def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides: Iterable[str],
+                common: Mapping[str, Any], *, warnings: Iterable[str] = (), errors: Iterable[str] = ()) -> PersonPlan:
+    """Decide what one person's report contains, and what it still lacks."""
+    context: dict[str, Any] = {
+        name: spec.default for name, spec in project.specs.items() if spec.default is not None
+    }
+    for name, spec in project.specs.items():
+        if spec.default is not None:
+            try:
+                context[name] = convert(spec.default, spec)
+            except ValueError:
+                pass
+    context.update(common)
+    context.update(values)
+    plan = PersonPlan(row=row, name=person_name(context, row), context=context, selection=frozenset(),
+                      included=[], warnings=list(warnings), errors=list(errors))
+    selection, unknown = apply_overrides(project.selection, overrides, project.rules.entry_ids())
+    for snippet_id in unknown:
+        plan.errors.append(f"选稿列中的“{snippet_id}”不是规则中的片段 id，请检查拼写")
+    plan.selection = selection
+    missing: dict[str, str] = {}
+    for name in sorted(project.rules.report_level_variables()):
+        if name not in context:
+            missing.setdefault(name, "报告标题、署名或文件名")
+    for entry in project.entries():
+        if entry.id not in selection:
+            continue
+        if entry.when:
+            lacking = [name for name in sorted(expression_variables(entry.when)) if name not in context]
+            for name in lacking:
+                missing.setdefault(name, f"片段 {entry.id} 的条件“{entry.when}”")
+            if lacking:
+                continue
+            try:
+                keep = bool(_compiled_when(entry.when)(**context))
+            except TemplateError as exc:
+                plan.errors.append(f"片段 {entry.id} 的条件“{entry.when}”无法计算：{exc}")
+                continue
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                plan.errors.append(f"片段 {entry.id} 的条件“{entry.when}”无法计算（{exc}），请检查相关的值")
+                continue
+            if not keep:
+                continue
+        snippet = project.library[entry.id]
+        for name in sorted(_body_variables(snippet)):
+            if name not in context:
+                missing.setdefault(name, f"片段 {entry.id}")
+        plan.included.append(entry.id)
+    for name, needed_by in missing.items():
+        plan.errors.append(_missing_message(project, name, needed_by))
+    if not plan.errors:
+        try:
+            plan.output_stem = safe_filename(render_text(project.rules.output_name, context))
+        except TemplateError as exc:
+            plan.errors.append(f"无法生成文件名（output_name）：{exc}")
+    return plan
+
+
+def _body_variables(snippet: Snippet) -> set[str]:
+    return template_variables(snippet.body)
+
+
+@dataclass
+class People:
+    """A people file read and matched against the project's variables."""
+
+    table: PeopleTable
+    header_map: HeaderMap
+    warnings: list[str]
+
+
+def load_people(project: Project, path: Path, sheet: str | None = None) -> People:
+    table = read_people(Path(path), sheet)
+    hmap = match_headers(table.headers, project.specs, file=path)
+    warnings = []
+    if hmap.unknown:
+        warnings.append(f"人员表 {path} 中这些列没有对应的变量，已忽略：{'、'.join(hmap.unknown)}")
+    return People(table=table, header_map=hmap, warnings=warnings)
+
+
+def plan_people(project: Project, people: People, common: Mapping[str, Any]) -> Iterator[PersonPlan]:
+    for row in people.table.rows:
+        typed = type_values(row, people.header_map, project.specs, file=people.table.path)
+        yield plan_person(project, row.row, typed.values, typed.overrides, common,
+                          warnings=typed.warnings, errors=typed.errors)
+
+
+# ---------------------------------------------------------------- batches
+
+
+@dataclass
+class ReportResult:
+    row: int
+    name: str
+    status: str  # written | skipped | failed
+    file: Path | None = None
+    pdf: Path | None = None
+    snippets: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self, outdir: Path) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "name": self.name,
+            "status": self.status,
+            "file": self.file.name if self.file else None,
+            "pdf": self.pdf.name if self.pdf else None,
+            "snippets": self.snippets,
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class BatchResult:
+    outdir: Path
+    reports: list[ReportResult]
+    warnings: list[str]
+    manifest: Path | None = None
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.reports if r.status == "failed"]
+
+    @property
+    def written(self) -> list[ReportResult]:
+        return [r for r in self.reports if r.status == "written"]
+
+    @property
+    def skipped(self) -> list[ReportResult]:
+        return [r for r in self.reports if r.status == "skipped"]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.failed else EXIT_OK
+
+
+def _write_report(data: bytes, target: Path) -> None:
+    atomic_write(target, data)
+
+
+def build(
+    project: Project,
+    people_path: Path,
+    outdir: Path,
+    *,
+    sheet: str | None = None,
+    common: Mapping[str, Any] | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    only: Callable[[PersonPlan], bool] | None = None,
+) -> BatchResult:
+    """Build every person's report into ``outdir``; see the module docstring for the guarantees."""
+    people = load_people(project, people_path, sheet)
+    typed_common = type_common(common or {}, project.specs, source="--set/--vars")
+    plans = [plan for plan in plan_people(project, people, typed_common) if only is None or only(plan)]
+    names = NameAllocator()
+    targets: dict[int, Path] = {}
+    for plan in plans:
+        if plan.ok and plan.output_stem:
+            targets[id(plan)] = outdir / names.allocate(plan.output_stem, ".docx")
+    outdir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(outdir)
+    reports: list[ReportResult] = []
+    total = len(plans)
+    for index, plan in enumerate(plans, start=1):
+        result = ReportResult(row=plan.row, name=plan.name, status="failed", snippets=list(plan.included),
+                              warnings=list(plan.warnings), errors=list(plan.errors))
+        target = targets.get(id(plan))
+        if plan.ok and target is not None:
+            result.file = target
+            if target.exists() and not force:
+                result.status = "skipped"
+                result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
+            else:
+                try:
+                    data = project.prepared(plan.selection).render(plan.context)
+                except RenderError as exc:
+                    result.errors.append(exc.message)
+                else:
+                    _write_report(data, target)
+                    result.status = "written"
+        reports.append(result)
+        if progress:
+            progress(index, total)
+    batch = BatchResult(outdir=outdir, reports=reports, warnings=list(people.warnings))
+    batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
+    return batch
+
+
+def manifest_data(batch: BatchResult, *, project: Project | None = None, people: Path | None = None,
+                  template: Path | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "tool": "assembler",
+        "version": __version__,
+        "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "people": str(people) if people else None,
+        "warnings": batch.warnings,
+        "summary": {"written": len(batch.written), "skipped": len(batch.skipped), "failed": len(batch.failed)},
+        "reports": [report.to_json(batch.outdir) for report in batch.reports],
+    }
+    if project is not None:
+        data["rules"] = str(project.rules.path)
+        data["checklist"] = str(project.checklist.path) if project.checklist else None
+    if template is not None:
+        data["template"] = str(template)
+    return data
+
+
+def find_person(project: Project, people: People, common: Mapping[str, Any], who: str) -> PersonPlan:
+    """The person a preview is about: by name, or by row number."""
+    plans = list(plan_people(project, people, common))
+    matches = [plan for plan in plans if plan.name == who or str(plan.row) == who]
+    if not matches:
+        names = "、".join(plan.name for plan in plans[:20])
+        raise InputError(f"人员表中没有“{who}”；可选：{names}", file=people.table.path)
+    return matches[0]
+
+
+def preview_text(project: Project, plan: PersonPlan) -> str:
+    if not plan.ok:
+        raise InputError("；".join(plan.errors), file=None, row=plan.row)
+    data = project.prepared(plan.selection).render(plan.context)
+    return docx_text(data)
+
+
+def render_person(project: Project, plan: PersonPlan) -> bytes:
+    return project.prepared(plan.selection).render(plan.context)
+
+
+# ---------------------------------------------------------------- plain docxtpl templates
+
+
+def render_plain(
+    template_path: Path,
+    people_path: Path,
+    outdir: Path,
+    *,
+    sheet: str | None = None,
+    common: Mapping[str, Any] | None = None,
+    name_pattern: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Any docxtpl template, one document per person; values pass through untyped."""
+    template_path = Path(template_path)
+    try:
+        data = template_path.read_bytes()
+    except OSError:
+        raise InputError("模板文件不存在或无法读取", file=template_path) from None
+    from .ooxml.package import read_parts
+
+    read_parts(data, file=str(template_path))
+    prepared = PreparedTemplate(data, name=str(template_path))
+    table = read_people(Path(people_path), sheet)
+    if name_pattern:
+        try:
+            _text_env().from_string(name_pattern)
+        except TemplateError as exc:
+            raise InputError(f"--name 的写法有误：{exc}") from None
+    names = NameAllocator()
+    outdir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(outdir)
+    reports: list[ReportResult] = []
+    rows: list[PersonRow] = table.rows
+    for index, row in enumerate(rows, start=1):
+        context = dict(common or {})
+        context.update(plain_values(row))
+        result = ReportResult(row=row.row, name=person_name(context, row.row), status="failed")
+        try:
+            stem = render_text(name_pattern, context) if name_pattern else str(row.row)
+        except TemplateError as exc:
+            result.errors.append(f"无法按 --name 生成文件名：{exc}")
+            reports.append(result)
+            continue
+        target = outdir / names.allocate(safe_filename(stem), ".docx")
+        result.file = target
+        if target.exists() and not force:
+            result.status = "skipped"
+            result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
+        else:
+            try:
+                atomic_write(target, prepared.render(context))
+                result.status = "written"
+            except RenderError as exc:
+                result.errors.append(exc.message)
+        reports.append(result)
+        if progress:
+            progress(index, len(rows))
+    batch = BatchResult(outdir=outdir, reports=reports, warnings=[])
+    batch.manifest = write_manifest(outdir, manifest_data(batch, people=people_path, template=template_path))
+    return batch
+
+
+def missing_for_blank(values: Mapping[str, Any]) -> list[str]:
+    return [key for key, value in values.items() if is_blank(value)]

@@ -1,0 +1,85 @@
+"""What variables a selection needs, and the empty people workbook for staff to fill."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .environment import expression_variables, template_variables
+from .output import atomic_write
+from .pipeline import Project
+from .values import VarSpec
+
+TYPE_HINTS = {
+    "text": "文本",
+    "int": "整数，如 12",
+    "number": "数字，如 12.5",
+    "date": "日期，如 2022-03-01 或 2022年3月1日",
+    "list": "列表，用顿号分隔，如 党建、驻村帮扶",
+    "bool": "是/否",
+}
+
+
+@dataclass
+class NeededVariable:
+    name: str
+    spec: VarSpec
+    used_by: list[str] = field(default_factory=list)
+
+
+def needed_variables(project: Project) -> list[NeededVariable]:
+    """Variables the selected snippets, their conditions and the rules' own lines read, in order."""
+    found: dict[str, NeededVariable] = {}
+
+    def need(name: str, by: str) -> None:
+        spec = project.specs.get(name) or VarSpec(name=name)
+        item = found.setdefault(name, NeededVariable(name=name, spec=spec))
+        if by not in item.used_by:
+            item.used_by.append(by)
+
+    for source in project.rules.report_level_sources():
+        for name in sorted(template_variables(source)):
+            need(name, "规则")
+    for name in project.rules.variables:
+        if name in found:
+            continue
+    selection = project.selection
+    for entry in project.entries():
+        if entry.id not in selection:
+            continue
+        if entry.when:
+            for name in sorted(expression_variables(entry.when)):
+                need(name, f"{entry.id}（条件）")
+        snippet = project.library[entry.id]
+        declared = list(snippet.variables)
+        for name in declared + sorted(template_variables(snippet.body) - set(declared)):
+            need(name, entry.id)
+    return list(found.values())
+
+
+def write_people_workbook(path: Path, needed: list[NeededVariable]) -> None:
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "人员"
+    headers = [item.spec.label or item.name for item in needed] + ["选稿"]
+    sheet.append(headers)
+    for column, item in enumerate(needed, start=1):
+        cell = sheet.cell(row=1, column=column)
+        hint = TYPE_HINTS.get(item.spec.type, item.spec.type)
+        example = f"；示例：{item.spec.example}" if item.spec.example is not None else ""
+        cell.comment = Comment(f"变量 {item.name}：{hint}{example}；用于 {'、'.join(item.used_by)}", "assembler")
+    last = sheet.cell(row=1, column=len(headers))
+    last.comment = Comment("可选：按人调整片段，如 +duties.grid -theory.practice", "assembler")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = max(10, len(str(cell.value)) * 2 + 2)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    atomic_write(path, buffer.getvalue())

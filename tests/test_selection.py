@@ -57,7 +57,7 @@ def test_unknown_id_says_how_to_refresh(tmp_path, rules):
     with pytest.raises(InputError) as info:
         read_checklist(path, rules)
     assert "duties.ghost" in info.value.message and "--merge" in info.value.message
-    assert info.value.line == 22
+    assert info.value.line == 21
 
 
 def test_missing_id_is_an_error(tmp_path, rules):

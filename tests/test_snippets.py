@@ -65,7 +65,7 @@ def test_jinja_syntax_error_reports_body_line(tmp_path):
     text = snippet_text("id: a.b\nsection: a", "第一段。\n\n共{{ n 次。")
     with pytest.raises(InputError) as info:
         parse_snippet(text, file=tmp_path / "a.md")
-    assert info.value.line == 6
+    assert info.value.line == 7
     assert "Jinja" in info.value.message
 
 

@@ -11,8 +11,6 @@ closes up by itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
-
 from lxml import etree
 
 from .ooxml.package import DOCUMENT_PART, read_parts, write_parts
@@ -30,12 +28,6 @@ STYLE_SIGNATURE = "Signature"
 STYLE_RUN_IN = "RunInHeading"
 
 
-class BodyChooser(Protocol):
-    """Picks which body a snippet contributes; variants plug in here."""
-
-    def __call__(self, snippet: Snippet) -> list[etree._Element] | None: ...
-
-
 def _condition(entries: Iterable[Entry]) -> str | None:
     """The section's condition: ``None`` if any entry is unconditional."""
     whens: list[str] = []
@@ -46,31 +38,48 @@ def _condition(entries: Iterable[Entry]) -> str | None:
     return " or ".join(whens) if whens else None
 
 
-def _body(paragraphs: Iterable[Paragraph]) -> list[etree._Element]:
-    return [tag_paragraph(p.tag) if p.tag is not None else paragraph(p.text) for p in paragraphs]
+def _body(paragraphs: Iterable[Paragraph], lead: str | None = None) -> list[etree._Element]:
+    """Body paragraphs; ``lead`` (a run-in heading) goes before the first text paragraph."""
+    out: list[etree._Element] = []
+    for p in paragraphs:
+        if p.tag is not None:
+            out.append(tag_paragraph(p.tag))
+        elif lead is not None:
+            out.append(paragraph(p.text, numbering=(HEADING_NUM_ID, 1), lead=lead, lead_style=STYLE_RUN_IN))
+            lead = None
+        else:
+            out.append(paragraph(p.text))
+    return out
 
 
-def _snippet(entry: Entry, snippet: Snippet, *, numbered: bool, run_in: bool,
-             body: list[etree._Element] | None = None) -> list[etree._Element]:
+def variant_key(snippet_id: str) -> str:
+    """The Jinja expression that picks a snippet's body: ``variants`` is filled per person."""
+    return f"variants[{snippet_id!r}]"
+
+
+def _snippet(entry: Entry, snippet: Snippet, *, numbered: bool, run_in: bool) -> list[etree._Element]:
+    bodies = [snippet.paragraphs, *snippet.variants]
+    lead: str | None = None
     elements: list[etree._Element] = []
-    paragraphs = list(snippet.paragraphs)
-    content = body if body is not None else _body(paragraphs)
     if numbered and snippet.heading:
-        first = paragraphs[0] if paragraphs else None
-        if run_in and body is None and first is not None and first.tag is None:
+        if run_in and all(body and body[0].tag is None for body in bodies):
             lead = snippet.heading if snippet.heading.endswith(("。", "：", "！")) else snippet.heading + "。"
-            content = [paragraph(first.text, numbering=(HEADING_NUM_ID, 1), lead=lead, lead_style=STYLE_RUN_IN),
-                       *_body(paragraphs[1:])]
         else:
             elements.append(paragraph(snippet.heading, style=STYLE_HEADING2))
-    elements.extend(content)
+    if len(bodies) == 1:
+        elements += _body(bodies[0], lead)
+    else:
+        for number, body in enumerate(bodies, start=1):
+            keyword = "if" if number == 1 else "elif"
+            elements.append(tag_paragraph(f"{keyword} {variant_key(snippet.id)} == {number}"))
+            elements += _body(body, lead)
+        elements.append(tag_paragraph("endif"))
     if entry.when:
         return [tag_paragraph(f"if {entry.when}"), *elements, tag_paragraph("endif")]
     return elements
 
 
-def body_elements(rules: Rules, library: Library, selection: Iterable[str],
-                  choose_body: BodyChooser | None = None) -> list[etree._Element]:
+def body_elements(rules: Rules, library: Library, selection: Iterable[str]) -> list[etree._Element]:
     """The report's paragraphs, in order, for the snippets in ``selection``."""
     chosen = set(selection)
     run_in = rules.subheading == "run-in"
@@ -79,9 +88,7 @@ def body_elements(rules: Rules, library: Library, selection: Iterable[str],
         out: list[etree._Element] = []
         for entry in entries:
             if entry.id in chosen:
-                snippet = library[entry.id]
-                body = choose_body(snippet) if choose_body else None
-                out += _snippet(entry, snippet, numbered=numbered, run_in=run_in, body=body)
+                out += _snippet(entry, library[entry.id], numbered=numbered, run_in=run_in)
         return out
 
     elements = [paragraph(rules.title, style=STYLE_TITLE)]
@@ -106,11 +113,10 @@ def body_elements(rules: Rules, library: Library, selection: Iterable[str],
     return elements
 
 
-def assemble_template(rules: Rules, library: Library, selection: Iterable[str], base_template: bytes,
-                      choose_body: BodyChooser | None = None) -> bytes:
+def assemble_template(rules: Rules, library: Library, selection: Iterable[str], base_template: bytes) -> bytes:
     """The docxtpl template as .docx bytes: the base template's page, styles and footers, our body."""
     parts = read_parts(base_template, file=str(rules.base_template or "gbt9704.docx"))
     document = etree.fromstring(parts[DOCUMENT_PART])
-    replace_body_content(document, body_elements(rules, library, selection, choose_body))
+    replace_body_content(document, body_elements(rules, library, selection))
     parts[DOCUMENT_PART] = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
     return write_parts(parts)

@@ -95,6 +95,8 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="变量
 vars_option = click.option("--vars", "vars_file", type=click.Path(path_type=Path, dir_okay=False),
                            help="所有人共用的值（YAML/JSON 文件）。")
 force_option = click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+variant_option = click.option("--variant", type=click.IntRange(min=1), metavar="N",
+                              help="有多种备选正文的片段，统一用第 N 种（默认按人错开）。")
 
 
 @click.group(cls=Group, context_settings=CONTEXT_SETTINGS,
@@ -178,12 +180,14 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
 @set_option
 @vars_option
 @force_option
+@variant_option
 def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet: str | None,
-          assignments: tuple[str, ...], vars_file: Path | None, force: bool) -> None:
+          assignments: tuple[str, ...], vars_file: Path | None, force: bool, variant: int | None) -> None:
     project = pipeline.load_project(rules, checklist)
     common = pipeline.common_values(assignments, vars_file)
     with progress_bar("生成中") as progress:
-        batch = pipeline.build(project, people, outdir, sheet=sheet, common=common, force=force, progress=progress)
+        batch = pipeline.build(project, people, outdir, sheet=sheet, common=common, force=force, progress=progress,
+                               variant=variant)
     report_batch(batch, people)
     sys.exit(batch.exit_code)
 
@@ -196,17 +200,27 @@ def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet
 @sheet_option
 @set_option
 @vars_option
+@variant_option
 def preview(rules: Path, people: Path, person: str, checklist: Path | None, sheet: str | None,
-            assignments: tuple[str, ...], vars_file: Path | None) -> None:
+            assignments: tuple[str, ...], vars_file: Path | None, variant: int | None) -> None:
     project = pipeline.load_project(rules, checklist)
     loaded = pipeline.load_people(project, people, sheet)
     common = pipeline.type_common(pipeline.common_values(assignments, vars_file), project.specs, source="--set/--vars")
-    plan = pipeline.find_person(project, loaded, common, person)
+    plan = pipeline.find_person(project, loaded, common, person, variant)
     if not plan.ok:
         for error in plan.errors:
             echo_err(f"错误：{people}:第{plan.row}行: {plan.name}：{error}")
         sys.exit(EXIT_BAD_INPUT)
     click.echo(pipeline.preview_text(project, plan))
+
+
+def _register_extra_commands() -> None:
+    from .commands import register
+
+    register(main)
+
+
+_register_extra_commands()
 
 
 def run() -> None:

@@ -9,6 +9,7 @@ a problem with one person is recorded for that person and the batch goes on.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,6 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import __version__
 from .assemble import assemble_template
+from .batch import RenderJob, render_jobs
 from .environment import expression_variables, shared_env, template_variables
 from .errors import EXIT_OK, EXIT_PARTIAL, InputError
 from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
@@ -35,7 +37,7 @@ from .people import (
     type_values,
 )
 from .render import PreparedTemplate, RenderError
-from .rules import Entry, Rules, load_rules
+from .rules import RESERVED_NAMES, Entry, Rules, load_rules
 from .selection import Checklist, apply_overrides, read_checklist
 from .snippets import Library, Snippet, load_library
 from .text import docx_text
@@ -90,9 +92,15 @@ def _collect_specs(rules: Rules, library: Library) -> tuple[dict[str, VarSpec], 
     """All declared variables; one name must mean one thing across the library."""
     specs: dict[str, VarSpec] = dict(rules.variables)
     declared_by: dict[str, list[str]] = {name: ["规则文件"] for name in rules.variables}
+    for name in rules.variables:
+        if name in RESERVED_NAMES:
+            raise InputError(f"变量名 {name} 是保留字，请换一个名字", file=rules.path)
     for entry in rules.entries():
         snippet = library[entry.id]
         for name, spec in snippet.variables.items():
+            if name in RESERVED_NAMES:
+                raise InputError(f"变量名 {name} 是保留字，请换一个名字", file=snippet.path,
+                                 line=snippet.lines.get("variables", 2))
             if name in specs and (specs[name].type != spec.type):
                 raise InputError(
                     f"变量 {name} 在 {'、'.join(declared_by[name])} 中的类型是 {specs[name].type}，"
@@ -189,6 +197,7 @@ class PersonPlan:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     output_stem: str | None = None
+    variants: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -289,11 +298,39 @@ def load_people(project: Project, path: Path, sheet: str | None = None) -> Peopl
     return People(table=table, header_map=hmap, warnings=warnings)
 
 
-def plan_people(project: Project, people: People, common: Mapping[str, Any]) -> Iterator[PersonPlan]:
+def plan_people(project: Project, people: People, common: Mapping[str, Any],
+                variant: int | None = None) -> list[PersonPlan]:
+    """Plan every row of the people file; variants are spread over the whole batch."""
+    plans = []
     for row in people.table.rows:
         typed = type_values(row, people.header_map, project.specs, file=people.table.path)
-        yield plan_person(project, row.row, typed.values, typed.overrides, common,
-                          warnings=typed.warnings, errors=typed.errors)
+        plans.append(plan_person(project, row.row, typed.values, typed.overrides, common,
+                                 warnings=typed.warnings, errors=typed.errors))
+    assign_variants(project, plans, variant)
+    return plans
+
+
+def assign_variants(project: Project, plans: list[PersonPlan], pin: int | None = None) -> None:
+    """Give each person one body of every snippet that has variants.
+
+    The choice depends only on the person's name and the snippet (stable from run
+    to run); within a batch people are dealt the variants in turn, in that hashed
+    order, so colleagues get different texts wherever the library offers them.
+    ``pin`` (``--variant N``) gives everyone body N.
+    """
+    for plan in plans:
+        plan.context["variants"] = {}
+    for entry in project.entries():
+        snippet = project.library[entry.id]
+        count = 1 + len(snippet.variants)
+        if count == 1:
+            continue
+        holders = [plan for plan in plans if entry.id in plan.included]
+        holders.sort(key=lambda plan: (hashlib.sha256(f"{entry.id}\0{plan.name}".encode()).hexdigest(), plan.row))
+        for index, plan in enumerate(holders):
+            choice = min(max(pin, 1), count) if pin else index % count + 1
+            plan.context["variants"][entry.id] = choice
+            plan.variants[entry.id] = choice
 
 
 # ---------------------------------------------------------------- batches
@@ -309,6 +346,7 @@ class ReportResult:
     snippets: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    variants: dict[str, int] = field(default_factory=dict)
 
     def to_json(self, outdir: Path) -> dict[str, Any]:
         return {
@@ -318,6 +356,7 @@ class ReportResult:
             "file": self.file.name if self.file else None,
             "pdf": self.pdf.name if self.pdf else None,
             "snippets": self.snippets,
+            "variants": self.variants,
             "warnings": self.warnings,
             "errors": self.errors,
         }
@@ -347,10 +386,6 @@ class BatchResult:
         return EXIT_PARTIAL if self.failed else EXIT_OK
 
 
-def _write_report(data: bytes, target: Path) -> None:
-    atomic_write(target, data)
-
-
 def build(
     project: Project,
     people_path: Path,
@@ -361,11 +396,13 @@ def build(
     force: bool = False,
     progress: Progress | None = None,
     only: Callable[[PersonPlan], bool] | None = None,
+    variant: int | None = None,
+    jobs: int | None = None,
 ) -> BatchResult:
     """Build every person's report into ``outdir``; see the module docstring for the guarantees."""
     people = load_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
-    plans = [plan for plan in plan_people(project, people, typed_common) if only is None or only(plan)]
+    plans = [plan for plan in plan_people(project, people, typed_common, variant) if only is None or only(plan)]
     names = NameAllocator()
     targets: dict[int, Path] = {}
     for plan in plans:
@@ -373,28 +410,31 @@ def build(
             targets[id(plan)] = outdir / names.allocate(plan.output_stem, ".docx")
     outdir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(outdir)
-    reports: list[ReportResult] = []
-    total = len(plans)
-    for index, plan in enumerate(plans, start=1):
+    results: dict[int, ReportResult] = {}
+    queue: list[RenderJob] = []
+    for plan in plans:
         result = ReportResult(row=plan.row, name=plan.name, status="failed", snippets=list(plan.included),
-                              warnings=list(plan.warnings), errors=list(plan.errors))
+                              warnings=list(plan.warnings), errors=list(plan.errors), variants=dict(plan.variants))
+        results[id(plan)] = result
         target = targets.get(id(plan))
-        if plan.ok and target is not None:
-            result.file = target
-            if target.exists() and not force:
-                result.status = "skipped"
-                result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
-            else:
-                try:
-                    data = project.prepared(plan.selection).render(plan.context)
-                except RenderError as exc:
-                    result.errors.append(exc.message)
-                else:
-                    _write_report(data, target)
-                    result.status = "written"
-        reports.append(result)
+        if not plan.ok or target is None:
+            continue
+        result.file = target
+        if target.exists() and not force:
+            result.status = "skipped"
+            result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
+            continue
+        queue.append(RenderJob(key=plan.selection, context=plan.context, target=target, tag=id(plan)))
+    total = len(queue)
+    for done, outcome in enumerate(render_jobs(project.prepared, queue, workers=jobs), start=1):
+        result = results[outcome.job.tag]
+        if outcome.error:
+            result.errors.append(outcome.error)
+        else:
+            result.status = "written"
         if progress:
-            progress(index, total)
+            progress(done, total)
+    reports = [results[id(plan)] for plan in plans]
     batch = BatchResult(outdir=outdir, reports=reports, warnings=list(people.warnings))
     batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
     return batch
@@ -419,9 +459,10 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
     return data
 
 
-def find_person(project: Project, people: People, common: Mapping[str, Any], who: str) -> PersonPlan:
+def find_person(project: Project, people: People, common: Mapping[str, Any], who: str,
+                variant: int | None = None) -> PersonPlan:
     """The person a preview is about: by name, or by row number."""
-    plans = list(plan_people(project, people, common))
+    plans = plan_people(project, people, common, variant)
     matches = [plan for plan in plans if plan.name == who or str(plan.row) == who]
     if not matches:
         names = "、".join(plan.name for plan in plans[:20])

@@ -34,7 +34,7 @@ SECTION_KEYS = ("id", "heading", "intro", "snippets")
 ENTRY_KEYS = ("id", "when")
 SUBHEADING_MODES = ("separate", "run-in")
 #: Names the pipeline puts in every context; rules and snippets may not declare them.
-RESERVED_NAMES = frozenset({"loop", "self", "range", "included"})
+RESERVED_NAMES = frozenset({"loop", "self", "range", "variants"})
 
 
 @dataclass(frozen=True)

@@ -37,33 +37,35 @@ class LineList(list[Any]):
 
 
 class _Loader(yaml.SafeLoader):
+    offset = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise _AliasRefused(event.start_mark.line + 1)
+            raise _AliasRefused(event.start_mark.line + 1 + self.offset)
         event = self.peek_event()
         if getattr(event, "anchor", None):
-            raise _AliasRefused(event.start_mark.line + 1)
+            raise _AliasRefused(event.start_mark.line + 1 + self.offset)
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
         result = LineDict()
-        result.line = node.start_mark.line + 1
+        result.line = node.start_mark.line + 1 + self.offset
         result.lines = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
             if key in result:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+                raise _DuplicateKey(key, key_node.start_mark.line + 1 + self.offset)
             result[key] = self.construct_object(value_node, deep=True)
-            result.lines[key] = key_node.start_mark.line + 1
+            result.lines[key] = key_node.start_mark.line + 1 + self.offset
         return result
 
     def construct_sequence(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
-        result.line = node.start_mark.line + 1
-        result.lines = [child.start_mark.line + 1 for child in node.value]
+        result.line = node.start_mark.line + 1 + self.offset
+        result.lines = [child.start_mark.line + 1 + self.offset for child in node.value]
         return result
 
 
@@ -84,16 +86,14 @@ class _DuplicateKey(Exception):
 
 def load_yaml(text: str, *, file: str | Path, line_offset: int = 0) -> Any:
     """Parse YAML text; errors name ``file`` and the line (shifted by ``line_offset``)."""
+    loader = _Loader(text)
+    loader.offset = line_offset
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return loader.get_single_data()
     except _AliasRefused as exc:
-        raise InputError(
-            "不支持 YAML 锚点和别名（& 与 *），请把内容直接写出", file=file, line=exc.line + line_offset
-        ) from None
+        raise InputError("不支持 YAML 锚点和别名（& 与 *），请把内容直接写出", file=file, line=exc.line) from None
     except _DuplicateKey as exc:
-        raise InputError(
-            f"键“{exc.key}”重复出现，请删除或合并其中一个", file=file, line=exc.line + line_offset
-        ) from None
+        raise InputError(f"键“{exc.key}”重复出现，请删除或合并其中一个", file=file, line=exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
@@ -103,6 +103,8 @@ def load_yaml(text: str, *, file: str | Path, line_offset: int = 0) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML 格式错误：{exc}", file=file, line=1 + line_offset) from None
+    finally:
+        loader.dispose()
 
 
 def read_text(path: Path) -> str:

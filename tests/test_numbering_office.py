@@ -1,6 +1,7 @@
 """The numbers a reader sees in Writer: LibreOffice's own text export of a built report."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,6 +32,11 @@ def libreoffice_text(docx: Path, workdir: Path) -> str:
     return (workdir / (docx.stem + ".txt")).read_text(encoding="utf-8-sig")
 
 
+def normalize(line: str) -> str:
+    """LibreOffice's text filter writes a space after every list label, whatever the suffix."""
+    return re.sub(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)\s+", r"\1", line.strip())
+
+
 def test_writer_shows_the_same_gap_free_numbers(mini, tmp_path):
     out = mini / "out"
     result = CliRunner().invoke(main, ["build", str(mini / "rules.yaml"), "--people", str(mini / "people.yaml"),
@@ -39,7 +45,8 @@ def test_writer_shows_the_same_gap_free_numbers(mini, tmp_path):
     for name in ("甲一", "乙二", "丙三"):
         report = out / f"2022年度述职述廉报告-{name}.docx"
         ours = [line.strip() for line in docx_text(report.read_bytes()).splitlines() if line.strip()]
-        writer = [line.strip() for line in libreoffice_text(report, tmp_path / name).splitlines() if line.strip()]
+        writer = [normalize(line) for line in libreoffice_text(report, tmp_path / name).splitlines() if line.strip()]
         assert writer == ours
-    writer = libreoffice_text(out / "2022年度述职述廉报告-丙三.docx", tmp_path / "again")
-    assert "一、强化理论武装\n（一）注重学用结合" in writer.replace("\r", "")
+    writer = [normalize(line) for line in libreoffice_text(out / "2022年度述职述廉报告-丙三.docx", tmp_path / "again")
+              .splitlines()]
+    assert writer[writer.index("一、强化理论武装") + 1] == "（一）注重学用结合"

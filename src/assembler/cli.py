@@ -95,6 +95,8 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="变量
 vars_option = click.option("--vars", "vars_file", type=click.Path(path_type=Path, dir_okay=False),
                            help="所有人共用的值（YAML/JSON 文件）。")
 force_option = click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+                           help="并行进程数（默认等于 CPU 核数）。")
 variant_option = click.option("--variant", type=click.IntRange(min=1), metavar="N",
                               help="有多种备选正文的片段，统一用第 N 种（默认按人错开）。")
 
@@ -161,12 +163,13 @@ def template(rules: Path, checklist: Path | None, output: Path) -> None:
 @vars_option
 @click.option("--name", "name_pattern", metavar="PATTERN", help="文件名模式（Jinja），如 \"{{ 姓名 }}-报告\"；默认行号。")
 @force_option
+@jobs_option
 def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, assignments: tuple[str, ...],
-           vars_file: Path | None, name_pattern: str | None, force: bool) -> None:
+           vars_file: Path | None, name_pattern: str | None, force: bool, jobs: int | None) -> None:
     common = pipeline.common_values(assignments, vars_file)
     with progress_bar("生成中") as progress:
         batch = pipeline.render_plain(template_path, people, outdir, sheet=sheet, common=common,
-                                      name_pattern=name_pattern, force=force, progress=progress)
+                                      name_pattern=name_pattern, force=force, progress=progress, jobs=jobs)
     report_batch(batch, people)
     sys.exit(batch.exit_code)
 
@@ -181,13 +184,23 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
 @vars_option
 @force_option
 @variant_option
+@jobs_option
+@click.option("--pdf", is_flag=True, help="同时通过 LibreOffice 生成 PDF（放在 .docx 旁边）。")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="单个文档转换 PDF 的最长秒数。")
 def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet: str | None,
-          assignments: tuple[str, ...], vars_file: Path | None, force: bool, variant: int | None) -> None:
+          assignments: tuple[str, ...], vars_file: Path | None, force: bool, variant: int | None,
+          jobs: int | None, pdf: bool, timeout: float) -> None:
+    if pdf:
+        pipeline.check_office()
     project = pipeline.load_project(rules, checklist)
     common = pipeline.common_values(assignments, vars_file)
     with progress_bar("生成中") as progress:
         batch = pipeline.build(project, people, outdir, sheet=sheet, common=common, force=force, progress=progress,
-                               variant=variant)
+                               variant=variant, jobs=jobs)
+    if pdf:
+        with progress_bar("转换 PDF") as progress:
+            pipeline.add_pdfs(batch, jobs=jobs, timeout=timeout, progress=progress, project=project, people=people)
     report_batch(batch, people)
     sys.exit(batch.exit_code)
 
@@ -201,8 +214,12 @@ def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet
 @set_option
 @vars_option
 @variant_option
+@click.option("--png", "png_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="另把报告各页渲染成 PNG 图片放到此目录（需要 LibreOffice）。")
 def preview(rules: Path, people: Path, person: str, checklist: Path | None, sheet: str | None,
-            assignments: tuple[str, ...], vars_file: Path | None, variant: int | None) -> None:
+            assignments: tuple[str, ...], vars_file: Path | None, variant: int | None, png_dir: Path | None) -> None:
+    if png_dir is not None:
+        pipeline.check_office()
     project = pipeline.load_project(rules, checklist)
     loaded = pipeline.load_people(project, people, sheet)
     common = pipeline.type_common(pipeline.common_values(assignments, vars_file), project.specs, source="--set/--vars")
@@ -212,6 +229,9 @@ def preview(rules: Path, people: Path, person: str, checklist: Path | None, shee
             echo_err(f"错误：{people}:第{plan.row}行: {plan.name}：{error}")
         sys.exit(EXIT_BAD_INPUT)
     click.echo(pipeline.preview_text(project, plan))
+    if png_dir is not None:
+        pages = pipeline.preview_pages(project, plan, png_dir)
+        echo_err(f"已生成 {len(pages)} 页图片：{png_dir}")
 
 
 def _register_extra_commands() -> None:

@@ -28,7 +28,6 @@ from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filena
 from .people import (
     HeaderMap,
     PeopleTable,
-    PersonRow,
     match_headers,
     parse_assignments,
     plain_values,
@@ -494,6 +493,7 @@ def render_plain(
     name_pattern: str | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> BatchResult:
     """Any docxtpl template, one document per person; values pass through untyped."""
     template_path = Path(template_path)
@@ -515,31 +515,32 @@ def render_plain(
     outdir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(outdir)
     reports: list[ReportResult] = []
-    rows: list[PersonRow] = table.rows
-    for index, row in enumerate(rows, start=1):
+    queue: list[RenderJob] = []
+    for row in table.rows:
         context = dict(common or {})
         context.update(plain_values(row))
         result = ReportResult(row=row.row, name=person_name(context, row.row), status="failed")
+        reports.append(result)
         try:
             stem = render_text(name_pattern, context) if name_pattern else str(row.row)
         except TemplateError as exc:
             result.errors.append(f"无法按 --name 生成文件名：{exc}")
-            reports.append(result)
             continue
         target = outdir / names.allocate(safe_filename(stem), ".docx")
         result.file = target
         if target.exists() and not force:
             result.status = "skipped"
             result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
+            continue
+        queue.append(RenderJob(key=None, context=context, target=target, tag=len(reports) - 1))
+    for done, outcome in enumerate(render_jobs(lambda _key: prepared, queue, workers=jobs), start=1):
+        result = reports[outcome.job.tag]
+        if outcome.error:
+            result.errors.append(outcome.error)
         else:
-            try:
-                atomic_write(target, prepared.render(context))
-                result.status = "written"
-            except RenderError as exc:
-                result.errors.append(exc.message)
-        reports.append(result)
+            result.status = "written"
         if progress:
-            progress(index, len(rows))
+            progress(done, len(queue))
     batch = BatchResult(outdir=outdir, reports=reports, warnings=[])
     batch.manifest = write_manifest(outdir, manifest_data(batch, people=people_path, template=template_path))
     return batch
@@ -547,3 +548,48 @@ def render_plain(
 
 def missing_for_blank(values: Mapping[str, Any]) -> list[str]:
     return [key for key, value in values.items() if is_blank(value)]
+
+
+# ---------------------------------------------------------------- PDF (through LibreOffice)
+
+
+def check_office() -> None:
+    """Fail before anything is written when PDF output is asked for but LibreOffice is missing."""
+    from .office import require_office
+
+    require_office()
+
+
+def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60.0,
+             progress: Progress | None = None, project: Project | None = None, people: Path | None = None) -> None:
+    """Convert the batch's written reports to PDF beside them; a failed conversion fails that person."""
+    from .office import convert_to_pdf
+
+    written = [report for report in batch.reports if report.status in ("written", "skipped") and report.file]
+    if not written:
+        return
+    results = convert_to_pdf([report.file for report in written if report.file], jobs=jobs, timeout=timeout,
+                             progress=progress)
+    for report, converted in zip(written, results, strict=True):
+        if converted.pdf is not None:
+            report.pdf = converted.pdf
+        else:
+            report.status = "failed"
+            report.errors.append(f"转换 PDF 失败：{converted.error}")
+    batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
+
+
+def preview_pages(project: Project, plan: PersonPlan, outdir: Path, *, dpi: int = 100) -> list[Path]:
+    """Page images of one person's report, so staff can look before printing."""
+    import tempfile
+
+    from .office import convert_to_pdf, pdf_to_png
+
+    with tempfile.TemporaryDirectory(prefix="assembler-preview-") as tmp:
+        docx_path = Path(tmp) / f"{plan.output_stem or 'preview'}.docx"
+        atomic_write(docx_path, render_person(project, plan))
+        [converted] = convert_to_pdf([docx_path], jobs=1)
+        if converted.pdf is None:
+            raise InputError(f"转换 PDF 失败：{converted.error}")
+        outdir.mkdir(parents=True, exist_ok=True)
+        return pdf_to_png(converted.pdf, outdir, dpi=dpi)

@@ -1,0 +1,53 @@
+"""``assembler pdf``: convert existing .docx/.odt files through the LibreOffice pool."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_OK, EXIT_PARTIAL, InputError
+
+CONVERTIBLE = (".docx", ".odt", ".doc")
+
+
+def collect(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given, and the convertible files inside folders (not recursing into outputs)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix.lower() in CONVERTIBLE and not p.name.startswith((".", "~$")))
+        elif path.is_file():
+            if path.suffix.lower() not in CONVERTIBLE:
+                raise InputError("只能转换 .docx、.odt 或 .doc 文件", file=path)
+            found.append(path)
+        else:
+            raise InputError("文件或文件夹不存在", file=path)
+    if not found:
+        raise InputError("没有找到要转换的 .docx/.odt 文件")
+    return found
+
+
+@click.command("pdf", help="把 .docx/.odt 文件（或文件夹中的全部）通过 LibreOffice 转成 PDF，放在原文件旁边。")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="同时运行的 LibreOffice 进程数（默认等于 CPU 核数）。")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, help="单个文档的最长秒数。")
+def pdf_command(paths: tuple[Path, ...], jobs: int | None, timeout: float) -> None:
+    from ..cli import progress_bar
+    from ..office import convert_to_pdf, require_office
+
+    require_office()
+    files = collect(paths)
+    with progress_bar("转换 PDF") as progress:
+        results = convert_to_pdf(files, jobs=jobs, timeout=timeout, progress=progress)
+    failed = 0
+    for result in results:
+        if result.pdf is None:
+            failed += 1
+            click.echo(f"错误：{result.source}: {result.error}", err=True)
+    click.echo(f"已转换 {len(results) - failed} 个，失败 {failed} 个。")
+    sys.exit(EXIT_PARTIAL if failed else EXIT_OK)
+
+
+COMMANDS = [pdf_command]

@@ -11,7 +11,8 @@ full=0
 
 core_pkgs=(python3 python3-venv python3-pip)
 full_pkgs=(libreoffice-writer-nogui python3-uno libreoffice-script-provider-python python3-lxml
-           poppler-utils fontconfig fonts-noto-cjk fonts-arphic-ukai fonts-cwtex-fs fonts-lxgw-wenkai
+           poppler-utils fontconfig fonts-noto-cjk fonts-arphic-ukai texlive-lang-chinese fonts-lxgw-wenkai
+           fonts-liberation2
            xvfb zip unzip)
 pkgs=("${core_pkgs[@]}")
 [ "$full" = 1 ] && pkgs+=("${full_pkgs[@]}")

@@ -39,8 +39,10 @@ def test_variants_become_alternatives(tmp_path):
     root = tmp_path / "mini"
     shutil.copytree(MINI, root)
     snippet = root / "snippets" / "closing" / "submit.md"
-    snippet.write_text("---\nid: closing.submit\nsection: closing\nvariants:\n  - 以上报告，请审议。\n---\n特此报告，请予评议。\n",
-                       encoding="utf-8")
+    snippet.write_text(
+        "---\nid: closing.submit\nsection: closing\nvariants:\n  - 以上报告，请审议。\n---\n特此报告，请予评议。\n",
+        encoding="utf-8",
+    )
     project = pipeline.load_project(root / "rules.yaml")
     texts = [p.text for p in docx_paragraphs(project.template_bytes())]
     start = texts.index("{%p if variants['closing.submit'] == 1 %}")

@@ -228,3 +228,28 @@ def test_bad_people_file_exit_2(mini, bad):
     assert result.exit_code == 2
     assert result.output.startswith("错误：") and bad in result.output
     assert not out.exists()
+
+
+def test_library_upkeep_commands_are_listed_and_refuse_bad_input_cleanly(tmp_path):
+    listed = run("--help").output
+    for command in ("lint", "init", "import", "explain", "similar"):
+        assert f"  {command} " in listed
+    bad = tmp_path / "不是报告.docx"
+    bad.write_bytes(b"plain text, not a zip")
+    for args in (("import", bad, "-o", tmp_path / "lib"), ("import", tmp_path / "无.docx", "-o", tmp_path / "lib"),
+                 ("explain", bad), ("similar", tmp_path / "无此目录"), ("lint", tmp_path / "无此文件.yaml")):
+        result = CliRunner().invoke(main, [str(a) for a in args])
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.startswith("错误：") and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "lib").exists()  # nothing half-written
+
+
+def test_build_lists_each_reports_length(mini):
+    result, out = build(mini)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    lines = result.output.splitlines()
+    start = lines.index("各报告正文字数：")
+    listed = lines[start + 1:start + 4]
+    assert listed == [f"  {r['file']}：{r['chars']} 字" for r in manifest["reports"]]
+    assert all(r["chars"] > 50 for r in manifest["reports"])

@@ -61,3 +61,13 @@ def test_section_needs_heading(tmp_path):
     with pytest.raises(InputError) as info:
         load_rules(write(tmp_path, "title: t\nsections:\n  - id: a\n    snippets: [a.b]\n"))
     assert "heading" in info.value.message and info.value.line == 3
+
+
+def test_similarity_threshold_is_read_and_checked(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("title: 报告\nsimilarity_threshold: 0.7\nsections: []\n", encoding="utf-8")
+    assert load_rules(rules).similarity_threshold == 0.7
+    rules.write_text("title: 报告\nsections: []\nsimilarity_threshold: 1.5\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_rules(rules)
+    assert caught.value.line == 3 and "0～1" in caught.value.message

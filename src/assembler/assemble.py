@@ -11,6 +11,7 @@ closes up by itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from lxml import etree
 
 from .ooxml.package import DOCUMENT_PART, read_parts, write_parts

@@ -28,7 +28,7 @@ class UserError(click.ClickException):
 
     def __init__(self, error: AssemblerError) -> None:
         super().__init__(error.format())
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]
         self.error = error
 
     def show(self, file: Any = None) -> None:
@@ -73,6 +73,13 @@ def progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, in
 def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
     for warning in batch.warnings:
         echo_err(f"警告：{warning}")
+    measured = [report for report in batch.reports if report.chars is not None and report.file is not None]
+    if measured:
+        limit = f"（上限 {batch.max_chars} 字）" if batch.max_chars else ""
+        click.echo(f"各报告正文字数{limit}：")
+        for report in measured:
+            over = "  超出上限" if batch.max_chars and report.chars > batch.max_chars else ""  # type: ignore[operator]
+            click.echo(f"  {report.file.name}：{report.chars} 字{over}")  # type: ignore[union-attr]
     for report in batch.reports:
         for warning in report.warnings:
             echo_err(f"警告：{people}:第{report.row}行: {report.name}：{warning}")
@@ -174,7 +181,9 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
     sys.exit(batch.exit_code)
 
 
-@main.command(help="按规则和人员表批量生成报告（每人一份 .docx，外加 manifest.json）。")
+@main.command(help="按规则和人员表批量生成报告（每人一份 .docx，外加 manifest.json）。"
+                   "列出每份报告的正文字数（只计汉字，含各级标题，不含标题、副标题和落款），"
+                   "超过规则中的 max_chars 时警告；生成后两两比较报告，相似度过高时警告。")
 @rules_argument
 @people_option
 @checklist_option
@@ -188,16 +197,20 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
 @click.option("--pdf", is_flag=True, help="同时通过 LibreOffice 生成 PDF（放在 .docx 旁边）。")
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="单个文档转换 PDF 的最长秒数。")
+@click.option("--similar-threshold", type=click.FloatRange(0, 1), metavar="0～1",
+              help="两份报告正文相似度不低于此值时警告（默认取规则文件的 similarity_threshold，没有则 0.8）。")
+@click.option("--no-similar", is_flag=True, help="生成后不比较报告之间的相似度。")
 def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet: str | None,
           assignments: tuple[str, ...], vars_file: Path | None, force: bool, variant: int | None,
-          jobs: int | None, pdf: bool, timeout: float) -> None:
+          jobs: int | None, pdf: bool, timeout: float, similar_threshold: float | None, no_similar: bool) -> None:
     if pdf:
         pipeline.check_office()
     project = pipeline.load_project(rules, checklist)
     common = pipeline.common_values(assignments, vars_file)
     with progress_bar("生成中") as progress:
         batch = pipeline.build(project, people, outdir, sheet=sheet, common=common, force=force, progress=progress,
-                               variant=variant, jobs=jobs)
+                               variant=variant, jobs=jobs, similarity_threshold=similar_threshold,
+                               check_similarity=not no_similar)
     if pdf:
         with progress_bar("转换 PDF") as progress:
             pipeline.add_pdfs(batch, jobs=jobs, timeout=timeout, progress=progress, project=project, people=people)
@@ -205,7 +218,8 @@ def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet
     sys.exit(batch.exit_code)
 
 
-@main.command(help="以纯文本预览某人的报告（含标题编号）。")
+@main.command(help="以纯文本预览某人的报告（含标题编号），并给出正文字数"
+                   "（只计汉字，含各级标题，不含标题、副标题和落款；超过规则中的 max_chars 时警告）。")
 @rules_argument
 @people_option
 @click.option("--person", required=True, help="姓名或行号。")
@@ -228,7 +242,12 @@ def preview(rules: Path, people: Path, person: str, checklist: Path | None, shee
         for error in plan.errors:
             echo_err(f"错误：{people}:第{plan.row}行: {plan.name}：{error}")
         sys.exit(EXIT_BAD_INPUT)
-    click.echo(pipeline.preview_text(project, plan))
+    shown = pipeline.preview(project, plan)
+    click.echo(shown.text)
+    limit = f"，上限 {project.rules.max_chars} 字" if project.rules.max_chars else ""
+    echo_err(f"正文 {shown.chars} 字（只计汉字，含各级标题，不含标题、副标题和落款{limit}）")
+    if shown.warning:
+        echo_err(f"警告：{shown.warning}")
     if png_dir is not None:
         pages = pipeline.preview_pages(project, plan, png_dir)
         echo_err(f"已生成 {len(pages)} 页图片：{png_dir}")

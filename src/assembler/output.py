@@ -20,7 +20,10 @@ from typing import Any
 TEMP_PREFIX = ".~assembler-"
 TEMP_SUFFIX = ".tmp"
 MAX_NAME_BYTES = 180
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+#: Device names Windows reserves, with or without an extension (``CON.docx``); the
+#: superscript digits and CONIN$/CONOUT$ count too on current Windows.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+             *(f"{port}{digit}" for port in ("COM", "LPT") for digit in "123456789¹²³")}
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
@@ -35,7 +38,7 @@ def safe_filename(name: str, *, fallback: str = "未命名") -> str:
         name = name[1:]
     if not name or set(name) <= {".", "_", " "}:
         name = fallback
-    if name.split(".")[0].upper() in _RESERVED:
+    if name.split(".")[0].rstrip(" ").upper() in _RESERVED:
         name = "_" + name
     while len(name.encode("utf-8")) > MAX_NAME_BYTES:
         name = name[:-1]
@@ -59,9 +62,13 @@ class NameAllocator:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    The temporary name carries this process's id, so that ``remove_stale_temps`` of another
+    run in the same folder leaves the files of a process that is still writing alone.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -76,11 +83,43 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _writer_alive(path: Path) -> bool:
+    """Whether the process that named this temporary file (``.~assembler-<pid>-…``) still runs."""
+    match = re.match(re.escape(TEMP_PREFIX) + r"(\d+)-", path.name)
+    if not match:
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed writer whose parent has not reaped it yet still answers ``kill(pid, 0)``; it writes nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    fields = stat.rsplit(")", 1)[-1].split()
+    return bool(fields) and fields[0] in ("Z", "X")
+
+
 def remove_stale_temps(folder: Path) -> list[Path]:
-    """Temporary files left by a killed run; they are never reports, so they go."""
+    """Temporary files left by a killed run; they are never reports, so they go.
+
+    A file whose writer is still running (another ``assembler`` in the same folder) stays.
+    """
     removed: list[Path] = []
     if folder.is_dir():
         for path in folder.glob(TEMP_PREFIX + "*" + TEMP_SUFFIX):
+            if _writer_alive(path):
+                continue
             try:
                 path.unlink()
                 removed.append(path)
@@ -97,9 +136,14 @@ def inside(folder: Path, path: Path) -> bool:
     return True
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def write_manifest(folder: Path, data: dict[str, Any]) -> Path:
+    """``manifest.json``: UTF-8 even when a message quotes a value with a lone surrogate (shown as U+FFFD)."""
     path = folder / "manifest.json"
-    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    atomic_write(path, _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8"))
     return path
 
 

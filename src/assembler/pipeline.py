@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateError
 
 from . import __version__
 from .assemble import assemble_template
 from .batch import RenderJob, render_jobs
-from .environment import expression_variables, shared_env, template_variables
+from .environment import expression_variables, render_text, shared_env, shared_text_env, template_variables
 from .errors import EXIT_OK, EXIT_PARTIAL, InputError
 from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
 from .people import (
@@ -35,14 +34,31 @@ from .people import (
     read_vars_file,
     type_values,
 )
-from .render import PreparedTemplate, RenderError
+from .provenance import BatchProvenance, Stamper
+from .render import PreparedTemplate
 from .rules import RESERVED_NAMES, Entry, Rules, load_rules
 from .selection import Checklist, apply_overrides, read_checklist
+from .similarity import (
+    SKIPPED_STYLES,
+    ReportText,
+    SimilarPair,
+    compare,
+    count_chars,
+    no_own_figures,
+    report_text,
+)
 from .snippets import Library, Snippet, load_library
-from .text import docx_text
+from .text import docx_paragraphs, docx_text
 from .values import VarSpec, convert, is_blank
 
 Progress = Callable[[int, int], None]
+
+#: Reports at least this alike (0–1, see ``similarity``) are warned about after a build,
+#: unless the rules (``similarity_threshold``) or the caller say otherwise.
+SIMILARITY_THRESHOLD = 0.8
+#: Similar pairs spelled out among the batch warnings; manifest.json keeps up to ``MANIFEST_PAIRS``.
+WARNED_PAIRS = 20
+MANIFEST_PAIRS = 1000
 
 
 # ---------------------------------------------------------------- project
@@ -115,7 +131,8 @@ def _collect_specs(rules: Rules, library: Library) -> tuple[dict[str, VarSpec], 
         if spec.label:
             if spec.label in labels and labels[spec.label] != name:
                 raise InputError(
-                    f"标签“{spec.label}”同时用于变量 {labels[spec.label]} 和 {name}，人员表的列名会混淆；请改用不同的 label",
+                    f"标签“{spec.label}”同时用于变量 {labels[spec.label]} 和 {name}，人员表的列名会混淆；"
+                    "请改用不同的 label",
                     file=rules.path,
                 )
             labels[spec.label] = name
@@ -143,16 +160,6 @@ def load_project(rules_path: Path, checklist_path: Path | None = None) -> Projec
 
 
 # ---------------------------------------------------------------- people
-
-
-@lru_cache(maxsize=1)
-def _text_env() -> Environment:
-    """For file names and labels: sandboxed and strict, but no HTML escaping."""
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-
-
-def render_text(source: str, context: Mapping[str, Any]) -> str:
-    return _text_env().from_string(source).render(dict(context))
 
 
 @lru_cache(maxsize=256)
@@ -276,7 +283,13 @@ def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides
 
 
 def _body_variables(snippet: Snippet) -> set[str]:
-    return template_variables(snippet.body)
+    return set(_source_variables(snippet.body))
+
+
+@lru_cache(maxsize=4096)
+def _source_variables(source: str) -> frozenset[str]:
+    """Parsed once per snippet body, not once per person and snippet."""
+    return frozenset(template_variables(source))
 
 
 @dataclass
@@ -303,8 +316,16 @@ def plan_people(project: Project, people: People, common: Mapping[str, Any],
     plans = []
     for row in people.table.rows:
         typed = type_values(row, people.header_map, project.specs, file=people.table.path)
-        plans.append(plan_person(project, row.row, typed.values, typed.overrides, common,
-                                 warnings=typed.warnings, errors=typed.errors))
+        plan = plan_person(project, row.row, typed.values, typed.overrides, common,
+                           warnings=typed.warnings, errors=typed.errors)
+        if plan.ok:
+            figures: set[str] = set()
+            for snippet_id in plan.included:
+                figures |= _body_variables(project.library[snippet_id])
+            warning = no_own_figures(plan.context, project.specs, figures, own=typed.values)
+            if warning:
+                plan.warnings.append(warning)
+        plans.append(plan)
     assign_variants(project, plans, variant)
     return plans
 
@@ -346,9 +367,11 @@ class ReportResult:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     variants: dict[str, int] = field(default_factory=dict)
+    provenance: dict[str, Any] | None = None  # library commit and snippet hashes (build only)
+    chars: int | None = None  # Chinese characters in the body (build only), see similarity.count_chars
 
     def to_json(self, outdir: Path) -> dict[str, Any]:
-        return {
+        data = {
             "row": self.row,
             "name": self.name,
             "status": self.status,
@@ -359,6 +382,11 @@ class ReportResult:
             "warnings": self.warnings,
             "errors": self.errors,
         }
+        if self.chars is not None:
+            data["chars"] = self.chars
+        if self.provenance is not None:
+            data["provenance"] = self.provenance
+        return data
 
 
 @dataclass
@@ -367,6 +395,9 @@ class BatchResult:
     reports: list[ReportResult]
     warnings: list[str]
     manifest: Path | None = None
+    similar: list[SimilarPair] | None = None  # None: not compared
+    similarity_threshold: float | None = None
+    max_chars: int | None = None
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -397,8 +428,15 @@ def build(
     only: Callable[[PersonPlan], bool] | None = None,
     variant: int | None = None,
     jobs: int | None = None,
+    similarity_threshold: float | None = None,
+    check_similarity: bool = True,
 ) -> BatchResult:
-    """Build every person's report into ``outdir``; see the module docstring for the guarantees."""
+    """Build every person's report into ``outdir``; see the module docstring for the guarantees.
+
+    After rendering, each report is stamped with its provenance and measured
+    (``after_render``), and the batch is compared for near copies
+    (``similarity_threshold``: the rules' ``similarity_threshold``, else 0.8).
+    """
     people = load_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
     plans = [plan for plan in plan_people(project, people, typed_common, variant) if only is None or only(plan)]
@@ -411,6 +449,9 @@ def build(
     remove_stale_temps(outdir)
     results: dict[int, ReportResult] = {}
     queue: list[RenderJob] = []
+    provenance = BatchProvenance.for_library(project.library, project.rules.entry_ids(), rules=project.rules.path)
+    stamps: dict[int, dict[str, str]] = {}
+    texts: dict[int, ReportText] = {}
     for plan in plans:
         result = ReportResult(row=plan.row, name=plan.name, status="failed", snippets=list(plan.included),
                               warnings=list(plan.warnings), errors=list(plan.errors), variants=dict(plan.variants))
@@ -423,20 +464,130 @@ def build(
             result.status = "skipped"
             result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
             continue
+        result.provenance = provenance.entry(plan.included, plan.variants)
         queue.append(RenderJob(key=plan.selection, context=plan.context, target=target, tag=id(plan)))
     total = len(queue)
+    by_tag = {id(plan): plan for plan in plans}
     for done, outcome in enumerate(render_jobs(project.prepared, queue, workers=jobs), start=1):
         result = results[outcome.job.tag]
         if outcome.error:
             result.errors.append(outcome.error)
+            result.provenance = None
         else:
             result.status = "written"
+            plan = by_tag[outcome.job.tag]
+            stamps[id(result)] = provenance.properties(plan.included, plan.variants)
         if progress:
             progress(done, total)
     reports = [results[id(plan)] for plan in plans]
-    batch = BatchResult(outdir=outdir, reports=reports, warnings=list(people.warnings))
+    batch = BatchResult(outdir=outdir, reports=reports, warnings=list(people.warnings),
+                        max_chars=project.rules.max_chars)
+    # every report of the batch, written now (stamped here) or before (skipped), read once for its
+    # length and for the comparison
+    finished = [results[id(plan)] for plan in plans
+                if results[id(plan)].status in ("written", "skipped") and results[id(plan)].file is not None]
+    done_reports = after_render([(result.file, stamps.get(id(result))) for result in finished],  # type: ignore[misc]
+                                jobs=jobs)
+    for result, (text, problem) in zip(finished, done_reports, strict=True):
+        if problem:
+            result.warnings.append(problem)
+        if text is None:
+            continue
+        texts[id(result)] = text
+        result.chars = text.chars
+        warning = length_warning(text.chars, project.rules.max_chars)
+        if warning:
+            result.warnings.append(warning)
+    if check_similarity:
+        threshold = similarity_threshold if similarity_threshold is not None else rules_threshold(project.rules)
+        compare_batch(batch, {result.file.name: texts[id(result)] for result in finished  # type: ignore[union-attr]
+                              if id(result) in texts}, threshold)
     batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
     return batch
+
+
+def rules_threshold(rules: Rules) -> float:
+    """The rules' ``similarity_threshold``, else the default."""
+    return rules.similarity_threshold if rules.similarity_threshold is not None else SIMILARITY_THRESHOLD
+
+
+#: Reports finished in one process below this many; above, in worker processes (fork).
+PARALLEL_FINISH_FROM = 40
+_STAMPER = Stamper()
+
+
+def after_render(reports: list[tuple[Path, Mapping[str, str] | None]], *, jobs: int | None = None
+                 ) -> list[tuple[ReportText | None, str | None]]:
+    """The post-render hook of a build: stamp each new report's provenance, then read its text.
+
+    ``reports`` are (path, custom properties), properties ``None`` for a report left
+    as it was (skipped). Each report is read back, stamped by copying its stored
+    entries (``provenance.Stamper``: a fraction of a millisecond), written again
+    atomically, and its body text taken from the same bytes (for the length and the
+    comparison). It runs once the batch is rendered, over every core for a large
+    batch, so the rewrite's disk wait and the text parsing overlap. Returns, per
+    report, its text (``None`` when unreadable) and a warning (``None`` when all
+    went well); a report that could not be stamped stays valid, with a warning.
+    """
+    import multiprocessing
+    import os
+
+    workers = (os.cpu_count() or 1) if jobs is None else jobs
+    if workers > 1 and len(reports) >= PARALLEL_FINISH_FROM and "fork" in multiprocessing.get_all_start_methods():
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            with ProcessPoolExecutor(min(workers, 8), mp_context=multiprocessing.get_context("fork")) as pool:
+                return list(pool.map(_finish_report, reports, chunksize=max(1, len(reports) // (workers * 4))))
+        except (OSError, RuntimeError):
+            pass
+    return [_finish_report(item) for item in reports]
+
+
+def _finish_report(item: tuple[Path, Mapping[str, str] | None]) -> tuple[ReportText | None, str | None]:
+    path, props = item
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"无法读取已生成的 {path.name}（{exc.strerror or exc}）"
+    problem = None
+    if props is not None:
+        try:
+            data = _STAMPER.stamp(data, props)
+            atomic_write(path, data)
+        except (OSError, InputError) as exc:
+            problem = f"报告已生成，但未能写入来源信息（{getattr(exc, 'message', None) or exc}）"
+    try:
+        return report_text(data, file=str(path)), problem
+    except InputError:
+        return None, problem
+
+
+def length_warning(chars: int, limit: int | None) -> str | None:
+    if limit is None or chars <= limit:
+        return None
+    return (f"报告正文 {chars} 字，超过规则文件 max_chars 规定的 {limit} 字（多 {chars - limit} 字）；"
+            "请在选稿清单中去掉一些片段，或精简片段文字")
+
+
+def compare_batch(batch: BatchResult, texts: Mapping[str, ReportText], threshold: float) -> None:
+    """Warn about every pair of the batch's reports at least ``threshold`` alike (highest first)."""
+    pairs = compare({name: text.body for name, text in texts.items()}, threshold=threshold)
+    batch.similar = pairs
+    batch.similarity_threshold = threshold
+    for pair in pairs[:WARNED_PAIRS]:
+        shared = f"；共同段落如“{_shorten(pair.shared[0])}”" if pair.shared else ""
+        batch.warnings.append(
+            f"{pair.a} 与 {pair.b} 的正文相似度为 {pair.score:.2f}（不低于 {threshold:.2f}）{shared}。"
+            "请换用不同的片段或备选正文（variants），并写入本人的实际工作和数字"
+        )
+    if len(pairs) > WARNED_PAIRS:
+        batch.warnings.append(f"另有 {len(pairs) - WARNED_PAIRS} 对报告的相似度不低于 {threshold:.2f}，"
+                              f"见 manifest.json 中的 similar，或运行 assembler similar {batch.outdir}")
+
+
+def _shorten(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[:size] + "…"
 
 
 def manifest_data(batch: BatchResult, *, project: Project | None = None, people: Path | None = None,
@@ -453,6 +604,13 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
     if project is not None:
         data["rules"] = str(project.rules.path)
         data["checklist"] = str(project.checklist.path) if project.checklist else None
+    if batch.max_chars is not None:
+        data["max_chars"] = batch.max_chars
+    if batch.similar is not None:
+        data["similarity_threshold"] = batch.similarity_threshold
+        data["similar_pairs"] = len(batch.similar)
+        data["similar"] = [{"a": pair.a, "b": pair.b, "score": pair.score, "containment": pair.containment,
+                            "shared": pair.shared} for pair in batch.similar[:MANIFEST_PAIRS]]
     if template is not None:
         data["template"] = str(template)
     return data
@@ -465,7 +623,8 @@ def find_person(project: Project, people: People, common: Mapping[str, Any], who
     matches = [plan for plan in plans if plan.name == who or str(plan.row) == who]
     if not matches:
         names = "、".join(plan.name for plan in plans[:20])
-        raise InputError(f"人员表中没有“{who}”；可选：{names}", file=people.table.path)
+        rows = f"，或行号 {plans[0].row}–{plans[-1].row}" if plans else ""
+        raise InputError(f"人员表中没有“{who}”；请写姓名{rows}。可选：{names}", file=people.table.path)
     return matches[0]
 
 
@@ -474,6 +633,23 @@ def preview_text(project: Project, plan: PersonPlan) -> str:
         raise InputError("；".join(plan.errors), file=None, row=plan.row)
     data = project.prepared(plan.selection).render(plan.context)
     return docx_text(data)
+
+
+@dataclass
+class Preview:
+    text: str
+    chars: int  # as ``similarity.count_chars`` counts, body only
+    warning: str | None  # beyond the rules' max_chars
+
+
+def preview(project: Project, plan: PersonPlan) -> Preview:
+    """One person's report as plain text, with its length against the rules' ``max_chars``."""
+    if not plan.ok:
+        raise InputError("；".join(plan.errors), file=None, row=plan.row)
+    data = project.prepared(plan.selection).render(plan.context)
+    paragraphs = docx_paragraphs(data)
+    chars = sum(count_chars(p.text) for p in paragraphs if p.style not in SKIPPED_STYLES)
+    return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars))
 
 
 def render_person(project: Project, plan: PersonPlan) -> bytes:
@@ -508,7 +684,7 @@ def render_plain(
     table = read_people(Path(people_path), sheet)
     if name_pattern:
         try:
-            _text_env().from_string(name_pattern)
+            shared_text_env().from_string(name_pattern)
         except TemplateError as exc:
             raise InputError(f"--name 的写法有误：{exc}") from None
     names = NameAllocator()

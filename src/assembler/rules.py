@@ -29,6 +29,7 @@ RULES_KEYS = (
     "signature",
     "subheading",
     "max_chars",
+    "similarity_threshold",
 )
 SECTION_KEYS = ("id", "heading", "intro", "snippets")
 ENTRY_KEYS = ("id", "when")
@@ -74,6 +75,7 @@ class Rules:
     signature: tuple[str, ...] = ()
     subheading: str = "separate"
     max_chars: int | None = None
+    similarity_threshold: float | None = None
     lines: dict[str, int] = field(default_factory=dict)
 
     def entries(self) -> Iterator[Entry]:
@@ -223,6 +225,12 @@ def load_rules(path: Path) -> Rules:
     max_chars = data.get("max_chars")
     if max_chars is not None and (not isinstance(max_chars, int) or max_chars <= 0):
         raise InputError("max_chars 必须是正整数（正文汉字数上限）", file=path, line=data.line_of("max_chars"))
+    threshold = data.get("similarity_threshold")
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 1
+    ):
+        raise InputError("similarity_threshold 必须是 0～1 之间的数，如 0.8", file=path,
+                         line=data.line_of("similarity_threshold"))
     rules = Rules(
         path=path,
         title=title,
@@ -237,6 +245,7 @@ def load_rules(path: Path) -> Rules:
         signature=signature,
         subheading=subheading,
         max_chars=max_chars,
+        similarity_threshold=float(threshold) if threshold is not None else None,
         lines=dict(data.lines),
     )
     seen: dict[str, int] = {}

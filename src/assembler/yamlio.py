@@ -36,8 +36,14 @@ class LineList(list[Any]):
         return self.lines[index] if 0 <= index < len(self.lines) else self.line
 
 
+#: Mappings and lists nested deeper than this are refused (no rules file needs 10; deeper
+#: nesting would overflow Python's stack in the parser).
+MAX_DEPTH = 100
+
+
 class _Loader(yaml.SafeLoader):
     offset = 0
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -46,7 +52,13 @@ class _Loader(yaml.SafeLoader):
         event = self.peek_event()
         if getattr(event, "anchor", None):
             raise _AliasRefused(event.start_mark.line + 1 + self.offset)
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(event.start_mark.line + 1 + self.offset)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
         result = LineDict()
@@ -78,6 +90,11 @@ class _AliasRefused(Exception):
         self.line = line
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str, line: int) -> None:
         self.key = key
@@ -86,14 +103,27 @@ class _DuplicateKey(Exception):
 
 def load_yaml(text: str, *, file: str | Path, line_offset: int = 0) -> Any:
     """Parse YAML text; errors name ``file`` and the line (shifted by ``line_offset``)."""
-    loader = _Loader(text)
-    loader.offset = line_offset
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters here already
+        loader.offset = line_offset
         return loader.get_single_data()
     except _AliasRefused as exc:
-        raise InputError("不支持 YAML 锚点和别名（& 与 *），请把内容直接写出", file=file, line=exc.line) from None
+        raise InputError("不支持 YAML 锚点和别名（& 与 *），请把内容直接写出", file=file,
+                         line=exc.line) from None
     except _DuplicateKey as exc:
         raise InputError(f"键“{exc.key}”重复出现，请删除或合并其中一个", file=file, line=exc.line) from None
+    except _TooDeep as exc:
+        raise InputError(f"嵌套超过 {MAX_DEPTH} 层，请简化文件内容", file=file, line=exc.line) from None
+    except RecursionError:
+        raise InputError("嵌套层数过多，请简化文件内容", file=file, line=1 + line_offset) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 + line_offset
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise InputError(
+            f"文件中有不允许的控制字符（{shown}），请删除后另存为 UTF-8 文本", file=file, line=line
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
@@ -104,7 +134,8 @@ def load_yaml(text: str, *, file: str | Path, line_offset: int = 0) -> Any:
     except yaml.YAMLError as exc:
         raise InputError(f"YAML 格式错误：{exc}", file=file, line=1 + line_offset) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_text(path: Path) -> str:

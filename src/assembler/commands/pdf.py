@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..errors import EXIT_OK, EXIT_PARTIAL, InputError
 
 CONVERTIBLE = (".docx", ".odt", ".doc")
+PDF_LABEL = "转换 PDF"
 
 
 def collect(paths: tuple[Path, ...]) -> list[Path]:
@@ -17,29 +21,58 @@ def collect(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix.lower() in CONVERTIBLE and not p.name.startswith((".", "~$")))
+            found += sorted(p for p in path.iterdir()
+                            if p.suffix.lower() in CONVERTIBLE and not p.name.startswith((".", "~$")) and p.is_file())
         elif path.is_file():
             if path.suffix.lower() not in CONVERTIBLE:
-                raise InputError("只能转换 .docx、.odt 或 .doc 文件", file=path)
+                raise InputError("只能转换 .docx、.odt 或 .doc 文件；请去掉此文件或先另存为 .docx", file=path)
             found.append(path)
         else:
-            raise InputError("文件或文件夹不存在", file=path)
+            raise InputError("文件或文件夹不存在，请检查路径", file=path)
     if not found:
-        raise InputError("没有找到要转换的 .docx/.odt 文件")
+        raise InputError("没有找到要转换的 .docx/.odt/.doc 文件，请给出文件或包含这些文件的文件夹")
     return found
+
+
+@contextmanager
+def pdf_progress(label: str = PDF_LABEL) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar for a PDF batch on stderr ("转换 PDF [###---] 3/7"), only when stderr is a terminal.
+
+    The count matters more than a percentage here: a conversion takes seconds, and a stuck
+    document shows as a count that stops.
+    """
+    if not sys.stderr.isatty():
+        yield None
+        return
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_percent=False)
+            bar.__enter__()
+            state["bar"] = bar
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
 
 
 @click.command("pdf", help="把 .docx/.odt 文件（或文件夹中的全部）通过 LibreOffice 转成 PDF，放在原文件旁边。")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="同时运行的 LibreOffice 进程数（默认等于 CPU 核数）。")
-@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, help="单个文档的最长秒数。")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="同时运行的 LibreOffice 进程数（默认等于 CPU 核数）。")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="单个文档的最长秒数；超时则重启 LibreOffice 重试一次，仍超时则该文档失败。")
 def pdf_command(paths: tuple[Path, ...], jobs: int | None, timeout: float) -> None:
-    from ..cli import progress_bar
     from ..office import convert_to_pdf, require_office
 
     require_office()
     files = collect(paths)
-    with progress_bar("转换 PDF") as progress:
+    with pdf_progress() as progress:
         results = convert_to_pdf(files, jobs=jobs, timeout=timeout, progress=progress)
     failed = 0
     for result in results:

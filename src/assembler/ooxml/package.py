@@ -11,6 +11,8 @@ import io
 import zipfile
 from collections.abc import Mapping
 
+from lxml import etree
+
 from ..errors import InputError
 
 DOCUMENT_PART = "word/document.xml"
@@ -20,11 +22,20 @@ FIXED_DATE = (2020, 1, 1, 0, 0, 0)
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 
 
+#: Parts lxml checks for well-formedness when a package is read (XML and relationships).
+_XML_SUFFIXES = (".xml", ".rels")
+#: No DTDs, no entities, no network: an OOXML part never needs them, and they are the
+#: door to XXE (reading local files) and "billion laughs" expansions.
+_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
 def read_parts(data: bytes, *, file: str | None = None) -> dict[str, bytes]:
+    """The package's parts; every problem (not a zip, a zip bomb, broken XML, a DTD) is an ``InputError``."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InputError("不是有效的 .docx 文件（无法作为 zip 打开），请在 Word 或 Writer 中另存为 .docx", file=file) from None
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise InputError("不是有效的 .docx 文件（无法作为 zip 打开），请在 Word 或 Writer 中另存为 .docx",
+                         file=file) from None
     with archive:
         total = sum(info.file_size for info in archive.infolist())
         if total > MAX_UNCOMPRESSED:
@@ -33,9 +44,30 @@ def read_parts(data: bytes, *, file: str | None = None) -> dict[str, bytes]:
         if DOCUMENT_PART not in names:
             raise InputError("不是 Word 文档：缺少 word/document.xml", file=file)
         try:
-            return {name: archive.read(name) for name in names}
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise InputError(f".docx 文件已损坏（{exc}）", file=file) from None
+            parts = {name: archive.read(name) for name in names}
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError,
+                ValueError) as exc:
+            raise InputError(f".docx 文件已损坏（{exc}），请在 Word 或 Writer 中重新另存为 .docx",
+                             file=file) from None
+    for name, payload in parts.items():
+        if name.lower().endswith(_XML_SUFFIXES):
+            check_xml_part(name, payload, file=file)
+    return parts
+
+
+def check_xml_part(name: str, payload: bytes, *, file: str | None = None) -> None:
+    """Refuse a part that is not well-formed XML or that declares a DTD or entities."""
+    try:
+        root = etree.fromstring(payload, _SAFE_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"文档的 {name} 不是有效的 XML（{exc}），请在 Word 或 Writer 中重新另存为 .docx",
+                         file=file) from None
+    if root is None:
+        raise InputError(f"文档的 {name} 是空的，请在 Word 或 Writer 中重新另存为 .docx", file=file)
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise InputError(f"文档的 {name} 中含有 DTD 或实体声明（<!DOCTYPE>），Word 文档不需要它，已拒绝读取",
+                         file=file)
 
 
 def write_parts(parts: Mapping[str, bytes]) -> bytes:

@@ -1,0 +1,1087 @@
+"""述职报告助手: the Writer dialog of the assembler extension.
+
+A thin shell over the ``assembler`` library bundled in ``pythonpath/`` beside this
+file: every rule (selection, checklist format, people files, numbering, names of
+outputs, messages) lives in the library; this module only shows it in a dialog.
+
+Layout of the module, from the outside in:
+
+* ``Assistant``: the UNO component. ``Addons.xcu`` points the menu entry and the
+  toolbar button at ``service:org.assembler.extension.Assistant?open``; the
+  framework creates the component and calls ``trigger("open")``. Tests call
+  ``trigger("selftest:<json file>")``, which builds the same dialog (without
+  showing it), runs the steps in the file through the same handlers the controls
+  call, and writes what happened to a result file.
+* ``Controller``: the dialog's logic, one ``on_…`` handler per user action.
+  Handlers never let an exception escape: user mistakes arrive as
+  ``AssemblerError`` and are shown with ``format()`` (the CLI's message);
+  anything else is logged with its traceback and shown as one Chinese line.
+* ``DialogView``: the UNO dialog model and controls, and nothing else.
+
+Under ``--headless`` modal ``execute()`` returns at once, which is why the dialog
+is modeless and why tests drive the controller instead of clicking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import functools
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import uno
+import unohelper
+from com.sun.star.awt import XActionListener, XAdjustmentListener, XItemListener, XTopWindowListener
+from com.sun.star.beans import PropertyValue
+from com.sun.star.task import XJobExecutor
+
+IMPLEMENTATION_NAME = "org.assembler.extension.Assistant"
+SERVICE_NAMES = ("org.assembler.extension.Assistant",)
+SETTINGS_FILE = "assembler-extension.json"
+LOG_FILE = "assembler-extension.log"
+LOG_LIMIT = 512 * 1024
+CHECKLIST_NAME = "checklist.md"
+MIN_PYTHON = (3, 11)
+
+# ----------------------------------------------------------------- bundled library first
+
+#: The loader appends ``pythonpath/`` to sys.path; system copies (e.g. Debian's python3-yaml)
+#: would then win over the versions the library was tested with, so move it to the front.
+BUNDLED = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pythonpath"))
+sys.path[:] = [entry for entry in sys.path if os.path.normpath(entry) != BUNDLED]
+sys.path.insert(0, BUNDLED)
+
+LXML_MISSING = (
+    "缺少 lxml：LibreOffice 使用的 Python（{python}）中没有安装 lxml，述职报告助手无法运行。\n\n"
+    "Debian/Ubuntu：在终端中运行\n    sudo apt-get install python3-lxml\n"
+    "然后完全退出 LibreOffice（包括快速启动）再重新打开。\n\n"
+    "Windows：LibreOffice 自带 Python，需要为它安装与其版本相符的 lxml，"
+    "步骤见插件说明文档 docs/extension.md 的“Windows”一节。\n\n（详情：{detail}）"
+)
+LIBRARY_MISSING = (
+    "无法载入插件自带的 assembler 库：{detail}\n\n"
+    "请在“工具 → 扩展管理器”中删除“述职报告助手”后重新安装 assembler.oxt，然后重新启动 LibreOffice。"
+)
+PYTHON_TOO_OLD = (
+    "LibreOffice 使用的 Python 版本是 {python}，述职报告助手需要 Python {need} 或更高版本。\n\n"
+    "Debian 12 / Ubuntu 23.04 及更新的系统自带的 LibreOffice 满足要求；其他情况见 docs/extension.md。"
+)
+
+
+def _python_version() -> str:
+    return sys.version.split()[0]
+
+
+def import_library() -> str | None:
+    """Import lxml and the bundled library; on failure, the Chinese message that says how to fix it."""
+    if sys.version_info < MIN_PYTHON:
+        return PYTHON_TOO_OLD.format(python=_python_version(), need=".".join(map(str, MIN_PYTHON)))
+    try:
+        import lxml.etree  # noqa: F401  (compiled: must come from LibreOffice's own Python)
+    except ImportError as exc:
+        return LXML_MISSING.format(python=f"Python {_python_version()}", detail=exc)
+    try:
+        # Module globals: imported here so that a failure becomes a message instead of a dead component.
+        global AssemblerError, Checklist, InputError, PersonError, TYPE_HINTS, atomic_write, chinese_number
+        global merge_checklist, parse_checklist_text, pipeline, read_checklist, render_checklist
+        global write_manifest
+        from assembler import pipeline
+        from assembler.errors import AssemblerError, InputError, PersonError
+        from assembler.output import atomic_write, write_manifest
+        from assembler.selection import (
+            Checklist,
+            chinese_number,
+            merge_checklist,
+            parse_checklist_text,
+            read_checklist,
+            render_checklist,
+        )
+        from assembler.workbook import TYPE_HINTS
+    except ImportError as exc:
+        return LIBRARY_MISSING.format(detail=exc)
+    return None
+
+
+IMPORT_ERROR = import_library()
+
+# ----------------------------------------------------------------- profile files
+
+
+def _profile_config_dir(ctx: Any) -> Path:
+    """The user profile's ``config`` folder: settings and the log live with the profile."""
+    settings = ctx.ServiceManager.createInstanceWithContext("com.sun.star.util.PathSettings", ctx)
+    return Path(uno.fileUrlToSystemPath(settings.UserConfig))
+
+
+class Log:
+    """A small log in the user profile: tracebacks go here, never into a message box."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, text: str) -> None:
+        try:
+            if self.path.exists() and self.path.stat().st_size > LOG_LIMIT:
+                self.path.replace(self.path.with_suffix(".log.old"))
+            stamp = _dt.datetime.now().isoformat(timespec="seconds")
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(f"{stamp} {text}\n")
+        except OSError:
+            pass
+
+
+class Settings:
+    """What the dialog remembers between sessions (last rules, people, folders), as JSON."""
+
+    KEYS = ("rules", "people", "vars", "outdir", "pdf", "force")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.values: dict[str, Any] = {}
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                self.values = {key: loaded[key] for key in self.KEYS if key in loaded}
+        except (OSError, ValueError):
+            pass
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def update(self, **values: Any) -> None:
+        self.values.update(values)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.values, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+# ----------------------------------------------------------------- UNO helpers
+
+
+def _props(**values: Any) -> tuple[PropertyValue, ...]:
+    out = []
+    for name, value in values.items():
+        prop = PropertyValue()
+        prop.Name = name
+        prop.Value = value
+        out.append(prop)
+    return tuple(out)
+
+
+def _url(path: Path | str) -> str:
+    return uno.systemPathToFileUrl(os.path.abspath(str(path)))
+
+
+def _path(url: str) -> str:
+    return uno.fileUrlToSystemPath(url)
+
+
+def _desktop(ctx: Any) -> Any:
+    return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+
+
+def _message_box(ctx: Any, parent: Any, text: str, kind: str) -> None:
+    """A modal message box (returns at once under --headless)."""
+    if parent is None:
+        return
+    toolkit = ctx.ServiceManager.createInstanceWithContext("com.sun.star.awt.Toolkit", ctx)
+    box_type = uno.Enum("com.sun.star.awt.MessageBoxType", "ERRORBOX" if kind == "error" else "INFOBOX")
+    box = toolkit.createMessageBox(parent, box_type, 1, "述职报告助手", text)  # 1 = BUTTONS_OK
+    box.execute()
+    box.dispose()
+
+
+# ----------------------------------------------------------------- the dialog view
+
+TITLE = "述职报告助手"
+#: Sizes in AppFont units (they scale with the UI font). 26 rows show a usual report's snippets at once.
+ROW_TOP, ROW_HEIGHT, VISIBLE_ROWS = 36, 11, 26
+BOTTOM = ROW_TOP + VISIBLE_ROWS * ROW_HEIGHT + 6
+WIDTH, HEIGHT = 470, BOTTOM + 44
+LEFT_WIDTH = 252
+RIGHT_X = 272
+RIGHT_WIDTH = WIDTH - RIGHT_X - 6
+
+#: Buttons → controller handlers; the action listener and the tests both go through ``Controller.click``.
+BUTTONS = {
+    "rules_browse": "on_browse_rules",
+    "rules_load": "on_rules_chosen",
+    "people_browse": "on_browse_people",
+    "vars_browse": "on_browse_vars",
+    "outdir_browse": "on_browse_outdir",
+    "tick_all": "on_tick_all",
+    "tick_none": "on_tick_none",
+    "save_checklist": "on_save_checklist",
+    "generate_open": "on_generate_open",
+    "batch": "on_batch",
+    "close": "on_close",
+}
+
+
+class _ActionListener(unohelper.Base, XActionListener):
+    def __init__(self, controller: Controller) -> None:
+        self.controller = controller
+
+    def actionPerformed(self, event: Any) -> None:  # noqa: N802 (UNO name)
+        self.controller.click(event.ActionCommand)
+
+    def disposing(self, source: Any) -> None:
+        pass
+
+
+class _ItemListener(unohelper.Base, XItemListener):
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+
+    def itemStateChanged(self, event: Any) -> None:  # noqa: N802
+        self.callback()
+
+    def disposing(self, source: Any) -> None:
+        pass
+
+
+class _ScrollListener(unohelper.Base, XAdjustmentListener):
+    def __init__(self, view: DialogView) -> None:
+        self.view = view
+
+    def adjustmentValueChanged(self, event: Any) -> None:  # noqa: N802
+        self.view.scroll_to(event.Value)
+
+    def disposing(self, source: Any) -> None:
+        pass
+
+
+class _CloseListener(unohelper.Base, XTopWindowListener):
+    def __init__(self, controller: Controller) -> None:
+        self.controller = controller
+
+    def windowClosing(self, event: Any) -> None:  # noqa: N802
+        self.controller.on_close()
+
+    def windowOpened(self, event: Any) -> None:  # noqa: N802
+        pass
+
+    def windowClosed(self, event: Any) -> None:  # noqa: N802
+        pass
+
+    def windowMinimized(self, event: Any) -> None:  # noqa: N802
+        pass
+
+    def windowNormalized(self, event: Any) -> None:  # noqa: N802
+        pass
+
+    def windowActivated(self, event: Any) -> None:  # noqa: N802
+        pass
+
+    def windowDeactivated(self, event: Any) -> None:  # noqa: N802
+        pass
+
+    def disposing(self, source: Any) -> None:
+        pass
+
+
+class SnippetRow(NamedTuple):
+    """One line of the snippet list: a section heading (no id) or a snippet's checkbox.
+
+    A NamedTuple, not a dataclass: the loader runs this file as a module that is not in
+    ``sys.modules``, where ``dataclasses`` cannot resolve string annotations.
+    """
+
+    control: str
+    snippet_id: str | None
+    text: str
+    tooltip: str = ""
+
+
+class DialogView:
+    """The UNO dialog: builds the model and controls, reads and sets their states."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        smgr = ctx.ServiceManager
+        self.toolkit = smgr.createInstanceWithContext("com.sun.star.awt.Toolkit", ctx)
+        self.model = smgr.createInstanceWithContext("com.sun.star.awt.UnoControlDialogModel", ctx)
+        self.model.Title = TITLE
+        self.model.Width, self.model.Height = WIDTH, HEIGHT
+        self.model.PositionX, self.model.PositionY = 40, 30
+        self.dialog = smgr.createInstanceWithContext("com.sun.star.awt.UnoControlDialog", ctx)
+        self.dialog.setModel(self.model)
+        self.rows: list[SnippetRow] = []
+        self.person_rows: list[int | None] = []
+        self.offset = 0
+        self.shown = False
+        self._layout()
+
+    # -- building
+
+    def add(self, kind: str, name: str, x: int, y: int, width: int, height: int, **props: Any) -> Any:
+        model = self.model.createInstance(f"com.sun.star.awt.UnoControl{kind}Model")
+        model.PositionX, model.PositionY, model.Width, model.Height = x, y, width, height
+        for key, value in props.items():
+            setattr(model, key, value)
+        self.model.insertByName(name, model)
+        return model
+
+    def _layout(self) -> None:
+        add = self.add
+        add("FixedText", "rules_label", 6, 8, 40, 10, Label="规则文件：")
+        add("Edit", "rules_path", 48, 6, WIDTH - 48 - 92, 12,
+            HelpText="规则文件（rules.yaml）；同一文件夹中的 checklist.md 是选稿清单")
+        add("Button", "rules_browse", WIDTH - 88, 5, 40, 14, Label="浏览…")
+        add("Button", "rules_load", WIDTH - 44, 5, 38, 14, Label="载入", HelpText="重新读入规则文件和片段库")
+        add("FixedText", "snippets_label", 6, 24, LEFT_WIDTH, 10,
+            Label="选用片段（勾选即采用；鼠标停在片段上可查看其变量）")
+        add("ScrollBar", "snippets_scroll", LEFT_WIDTH - 2, ROW_TOP, 8, VISIBLE_ROWS * ROW_HEIGHT,
+            Orientation=1, ScrollValueMin=0, ScrollValueMax=0, VisibleSize=VISIBLE_ROWS, LineIncrement=1,
+            BlockIncrement=VISIBLE_ROWS - 1, EnableVisible=False)
+        bottom = BOTTOM
+        add("Button", "save_checklist", 6, bottom, 64, 14, Label="保存清单",
+            HelpText="把勾选写回规则文件旁的 checklist.md（命令行也用这个文件）")
+        add("Button", "tick_all", 74, bottom, 40, 14, Label="全选")
+        add("Button", "tick_none", 118, bottom, 40, 14, Label="全不选")
+
+        x, w, browse = RIGHT_X, RIGHT_WIDTH, 36
+        add("FixedText", "people_label", x, 24, w, 10, Label="人员表（.xlsx / .csv / .yaml / .json）：")
+        add("Edit", "people_path", x, 34, w - browse - 4, 12)
+        add("Button", "people_browse", x + w - browse, 33, browse, 14, Label="浏览…")
+        add("FixedText", "vars_label", x, 52, w, 10, Label="共用值文件（可选，所有人相同的值）：")
+        add("Edit", "vars_path", x, 62, w - browse - 4, 12,
+            HelpText="YAML/JSON，如 year: 2022；与命令行的 --vars 相同")
+        add("Button", "vars_browse", x + w - browse, 61, browse, 14, Label="浏览…")
+        add("FixedText", "person_label", x, 80, w, 10, Label="人员（可多选；“全部”表示表中每个人）：")
+        below = bottom - 80  # the output block under the people list, up to the action buttons
+        add("ListBox", "person_list", x, 90, w, below - 96, MultiSelection=True, Dropdown=False)
+        add("FixedText", "outdir_label", x, below, w, 10, Label="输出文件夹（批量生成）：")
+        add("Edit", "outdir_path", x, below + 10, w - browse - 4, 12)
+        add("Button", "outdir_browse", x + w - browse, below + 9, browse, 14, Label="浏览…")
+        add("CheckBox", "pdf", x, below + 28, w, 10, Label="同时生成 PDF（由当前 LibreOffice 转换）", State=0)
+        add("CheckBox", "force", x, below + 40, w, 10, Label="覆盖已存在的文件", State=0)
+        add("Button", "generate_open", x, below + 58, w // 2 - 2, 16, Label="生成并打开",
+            HelpText="为选定的人生成报告，并在新的 Writer 窗口中打开")
+        add("Button", "batch", x + w // 2 + 2, below + 58, w // 2 - 2, 16, Label="批量生成",
+            HelpText="为选定的人（或全部）生成报告，写入输出文件夹")
+        add("ProgressBar", "progress", x, bottom + 2, w, 10, ProgressValueMin=0, ProgressValueMax=100,
+            ProgressValue=0)
+        add("FixedText", "status", 6, bottom + 20, WIDTH - 60, 20, Label="请选择规则文件。", MultiLine=True)
+        add("Button", "close", WIDTH - 50, bottom + 22, 44, 14, Label="关闭")
+
+    def wire(self, controller: Controller) -> None:
+        """Connect the controls to the controller's handlers (what a click or a tick calls)."""
+        listener = _ActionListener(controller)
+        for name in BUTTONS:
+            control = self.dialog.getControl(name)
+            control.setActionCommand(name)
+            control.addActionListener(listener)
+        self.dialog.getControl("person_list").addItemListener(_ItemListener(controller.on_person_chosen))
+        self.dialog.getControl("snippets_scroll").addAdjustmentListener(_ScrollListener(self))
+        self.dialog.addTopWindowListener(_CloseListener(controller))
+
+    # -- simple fields
+
+    def text(self, name: str) -> str:
+        return str(self.model.getByName(name).Text or "").strip()
+
+    def set_text(self, name: str, value: str) -> None:
+        self.model.getByName(name).Text = value
+
+    def checked(self, name: str) -> bool:
+        return self.model.getByName(name).State == 1
+
+    def set_checked(self, name: str, value: bool) -> None:
+        self.model.getByName(name).State = 1 if value else 0
+
+    def set_status(self, text: str) -> None:
+        self.model.getByName("status").Label = text
+
+    def status(self) -> str:
+        return str(self.model.getByName("status").Label)
+
+    def set_progress(self, done: int, total: int) -> None:
+        bar = self.model.getByName("progress")
+        bar.ProgressValueMax = max(total, 1)
+        bar.ProgressValue = min(done, max(total, 1))
+
+    def set_enabled(self, names: Iterable[str], enabled: bool) -> None:
+        for name in names:
+            self.model.getByName(name).Enabled = enabled
+
+    # -- the snippet list
+
+    def set_rows(self, rows: list[SnippetRow], ticked: Iterable[str],
+                 on_toggle: Callable[[str], None]) -> None:
+        """Replace the snippet list: section headings and one checkbox per snippet."""
+        for row in self.rows:
+            self.model.removeByName(row.control)
+        chosen = set(ticked)
+        self.rows = rows
+        for row in rows:
+            if row.snippet_id is None:
+                self.add("FixedText", row.control, 6, ROW_TOP, LEFT_WIDTH - 12, ROW_HEIGHT - 1,
+                         Label=row.text, FontWeight=150.0, HelpText=row.tooltip)
+            else:
+                self.add("CheckBox", row.control, 14, ROW_TOP, LEFT_WIDTH - 20, ROW_HEIGHT - 1,
+                         Label=row.text, HelpText=row.tooltip, State=1 if row.snippet_id in chosen else 0)
+                snippet_id = row.snippet_id
+                self.dialog.getControl(row.control).addItemListener(
+                    _ItemListener(lambda snippet_id=snippet_id: on_toggle(snippet_id)))
+        scroll = self.model.getByName("snippets_scroll")
+        extra = max(0, len(rows) - VISIBLE_ROWS)
+        scroll.ScrollValueMax = extra + VISIBLE_ROWS
+        scroll.VisibleSize = VISIBLE_ROWS
+        scroll.ScrollValue = 0
+        scroll.EnableVisible = extra > 0
+        self.scroll_to(0)
+
+    def scroll_to(self, offset: int) -> None:
+        """No scrolling panes in UNO dialogs: move the rows and hide those outside the window."""
+        self.offset = max(0, min(int(offset), max(0, len(self.rows) - VISIBLE_ROWS)))
+        for index, row in enumerate(self.rows):
+            model = self.model.getByName(row.control)
+            shown = self.offset <= index < self.offset + VISIBLE_ROWS
+            model.EnableVisible = shown
+            if shown:
+                model.PositionY = ROW_TOP + (index - self.offset) * ROW_HEIGHT
+
+    def ticked(self) -> list[str]:
+        return [row.snippet_id for row in self.rows
+                if row.snippet_id is not None and self.model.getByName(row.control).State == 1]
+
+    def snippet_control(self, snippet_id: str) -> str:
+        for row in self.rows:
+            if row.snippet_id == snippet_id:
+                return row.control
+        raise KeyError(snippet_id)
+
+    def set_ticked(self, snippet_id: str, value: bool) -> None:
+        self.set_checked(self.snippet_control(snippet_id), value)
+
+    def set_all_ticked(self, value: bool) -> None:
+        for row in self.rows:
+            if row.snippet_id is not None:
+                self.set_checked(row.control, value)
+
+    # -- the people list
+
+    def set_people(self, items: list[tuple[int | None, str]]) -> None:
+        """``(row, text)`` items; row None is “全部”. Keeps nothing selected but 全部."""
+        model = self.model.getByName("person_list")
+        self.person_rows = [row for row, _ in items]
+        model.StringItemList = tuple(text for _, text in items)
+        self.select_people([0] if items else [])
+
+    def select_people(self, indexes: Iterable[int]) -> None:
+        model = self.model.getByName("person_list")
+        uno.invoke(model, "setPropertyValue", ("SelectedItems", uno.Any("[]short", tuple(indexes))))
+
+    def people_items(self) -> list[str]:
+        return list(self.model.getByName("person_list").StringItemList)
+
+    def chosen_rows(self) -> list[int | None]:
+        """The rows chosen in the list; None stands for 全部."""
+        selected = self.model.getByName("person_list").SelectedItems
+        return [self.person_rows[index] for index in selected if 0 <= index < len(self.person_rows)]
+
+    # -- window
+
+    def show(self, parent: Any) -> None:
+        self.dialog.createPeer(self.toolkit, parent)
+        self.dialog.setVisible(True)
+        self.shown = True
+
+    def realize(self) -> None:
+        """A peer without showing the window (tests): message boxes need a parent."""
+        self.dialog.createPeer(self.toolkit, None)
+
+    def reschedule(self) -> None:
+        """Let the shown window repaint during a long batch (tests run it unseen, from another thread)."""
+        if self.shown:
+            self.toolkit.reschedule()
+
+    def close(self) -> None:
+        self.dialog.setVisible(False)
+        self.dialog.dispose()
+
+
+# ----------------------------------------------------------------- the controller
+
+
+def handler(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a handler so that every failure becomes a Chinese message box, never a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: Controller, *args: Any) -> Any:
+        try:
+            return method(self, *args)
+        except AssemblerError as exc:
+            self.show_message(exc.format())
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            self.show_message(f"错误：{where}无法读写文件（{exc.strerror or exc}）")
+        except Exception as exc:  # noqa: BLE001 - a dialog must not die silently
+            self.log.write(f"{method.__name__} failed:\n{traceback.format_exc()}")
+            encoding = sys.getfilesystemencoding()
+            if isinstance(exc, UnicodeError) and encoding.lower().replace("-", "") != "utf8":
+                self.show_message(f"错误：LibreOffice 不是在 UTF-8 区域设置下启动的（文件名编码为 {encoding}），"
+                                  "无法处理中文文件名。请在 UTF-8 区域设置下启动 LibreOffice（如 LANG=zh_CN.UTF-8）。")
+                return None
+            detail = getattr(exc, "Message", "") or str(exc)
+            self.show_message(f"错误：内部错误（{type(exc).__name__}: {detail}）。\n"
+                              f"详细信息已写入 {self.log.path}，请把该文件发给维护人员。")
+        return None
+
+    return wrapper
+
+
+class Controller:
+    """The dialog's logic. Each ``on_…`` method is what a control calls; tests call them too."""
+
+    def __init__(self, ctx: Any, view: DialogView, settings: Settings, log: Log) -> None:
+        self.ctx = ctx
+        self.view = view
+        self.settings = settings
+        self.log = log
+        self.project: Any = None  # pipeline.Project of the rules file, without a checklist
+        self.people_loaded: str | None = None
+        self.messages: list[dict[str, str]] = []
+        self.opened: list[str] = []
+        self.last_batch: dict[str, Any] | None = None
+        self.closed = False
+
+    # -- plumbing
+
+    def click(self, name: str) -> None:
+        """What a button's action listener calls."""
+        method = BUTTONS.get(name)
+        if method is not None:
+            getattr(self, method)()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        """Record the message (tests read it back) and show it in a message box."""
+        self.messages.append({"kind": kind, "text": text})
+        self.log.write(f"message ({kind}): {text}")
+        self.view.set_status(text.split("\n", 1)[0])
+        try:
+            _message_box(self.ctx, self.view.dialog.getPeer(), text, kind)
+        except Exception:  # noqa: BLE001 - the message is in the status line and the log anyway
+            self.log.write(f"message box failed:\n{traceback.format_exc()}")
+
+    def _require(self, name: str, what: str) -> Path:
+        value = self.view.text(name)
+        if not value:
+            raise InputError(f"请先选择{what}")
+        return Path(value).expanduser()
+
+    def _project(self) -> Any:
+        """The rules as loaded (again, if the path changed), with the dialog's ticks as its checklist."""
+        wanted = self._require("rules_path", "规则文件").resolve()
+        if self.project is None or Path(self.project.rules.path).resolve() != wanted:
+            self._load_rules()
+        checklist = Checklist(path=self.checklist_path(), ticked=frozenset(self.view.ticked()), lines={})
+        return dataclasses.replace(self.project, checklist=checklist)
+
+    def checklist_path(self) -> Path | None:
+        if self.project is None:
+            return None
+        return Path(self.project.rules.path).parent / CHECKLIST_NAME
+
+    def _common(self) -> dict[str, Any]:
+        """Values shared by everyone (``--vars``), raw: ``pipeline.build`` types them."""
+        vars_path = self.view.text("vars_path")
+        return pipeline.common_values((), Path(vars_path).expanduser() if vars_path else None)
+
+    def _people_path(self) -> Path:
+        path = self._require("people_path", "人员表").resolve()
+        if str(path) != self.people_loaded:
+            self._load_people()
+        return path
+
+    def _selection_status(self) -> str:
+        total = sum(1 for row in self.view.rows if row.snippet_id is not None)
+        return f"已选 {len(self.view.ticked())} / {total} 个片段。"
+
+    def _pick_file(self, title: str, filters: list[tuple[str, str]], current: str) -> str | None:
+        smgr = self.ctx.ServiceManager
+        picker = smgr.createInstanceWithContext("com.sun.star.ui.dialogs.FilePicker", self.ctx)
+        picker.initialize((0,))  # TemplateDescription.FILEOPEN_SIMPLE
+        picker.setTitle(title)
+        for name, pattern in filters:
+            picker.appendFilter(name, pattern)
+        if filters:
+            picker.setCurrentFilter(filters[0][0])
+        if current and Path(current).parent.is_dir():
+            picker.setDisplayDirectory(_url(Path(current).parent))
+        if picker.execute() != 1:
+            return None
+        files = picker.getSelectedFiles() if hasattr(picker, "getSelectedFiles") else picker.getFiles()
+        return _path(files[0]) if files else None
+
+    # -- rules and snippets
+
+    @handler
+    def on_browse_rules(self) -> None:
+        chosen = self._pick_file("选择规则文件", [("规则文件 (*.yaml; *.yml)", "*.yaml;*.yml"),
+                                                 ("所有文件", "*.*")], self.view.text("rules_path"))
+        if chosen:
+            self.view.set_text("rules_path", chosen)
+            self.on_rules_chosen()
+
+    @handler
+    def on_rules_chosen(self) -> None:
+        self._load_rules()
+
+    def _load_rules(self) -> None:
+        """Load the rules and library; ticks start from checklist.md beside the rules, if any."""
+        self.project = None
+        self.view.set_rows([], (), self.on_toggle)
+        rules_path = self._require("rules_path", "规则文件").resolve()
+        self.view.set_text("rules_path", str(rules_path))
+        project = pipeline.load_project(rules_path)
+        self.project = project
+        self.settings.update(rules=str(rules_path))
+        ticked, note = self._initial_ticks(project)
+        self.view.set_rows(self._rows(project), ticked, self.on_toggle)
+        self.people_loaded = None
+        if self.view.text("people_path"):
+            self.on_people_chosen()
+        self.view.set_status(f"已载入 {rules_path.name}：{self._selection_status()}{note}")
+
+    def _initial_ticks(self, project: Any) -> tuple[Iterable[str], str]:
+        """The checklist's ticks; a stale checklist is shown and merged (old ticks kept, new ones ticked)."""
+        path = self.checklist_path()
+        if path is None or not path.exists():
+            return project.rules.entry_ids(), "（没有选稿清单，默认全部采用）"
+        try:
+            return read_checklist(path, project.rules).ticked, f"（勾选来自 {path.name}）"
+        except AssemblerError as exc:
+            self.show_message(exc.format() + "\n\n已按规则刷新勾选（保留原有勾选，新片段默认采用）；"
+                              "点击“保存清单”写回。")
+        try:
+            merged = merge_checklist(project.rules, project.library, path)
+            found = parse_checklist_text(merged, file=path)
+            ticks = [snippet_id for snippet_id, (ticked, _) in found.items() if ticked]
+            return ticks, "（清单已刷新，尚未保存）"
+        except AssemblerError:
+            return project.rules.entry_ids(), "（清单无法读取，默认全部采用）"
+
+    def _rows(self, project: Any) -> list[SnippetRow]:
+        """Section headings and snippets in the rules' order, numbered as in the checklist."""
+        rules, library = project.rules, project.library
+        groups: list[tuple[str, Iterable[Any]]] = []
+        if rules.opening:
+            groups.append(("开头", rules.opening))
+        for number, section in enumerate(rules.sections, start=1):
+            groups.append((f"{chinese_number(number)}、{section.heading}", section.entries))
+        if rules.closing:
+            groups.append(("结尾", rules.closing))
+        rows: list[SnippetRow] = []
+        for heading, entries in groups:
+            rows.append(SnippetRow(control=f"row_{len(rows)}", snippet_id=None, text=heading))
+            for entry in entries:
+                snippet = library[entry.id]
+                rows.append(SnippetRow(control=f"row_{len(rows)}", snippet_id=entry.id, text=snippet.label,
+                                       tooltip=self._tooltip(project, entry, snippet)))
+        return rows
+
+    @staticmethod
+    def _tooltip(project: Any, entry: Any, snippet: Any) -> str:
+        lines = [f"片段 {entry.id}"]
+        if snippet.variables:
+            lines.append("变量：")
+            for name, spec in snippet.variables.items():
+                label = f"{spec.label}（{name}）" if spec.label else name
+                lines.append(f"  {label}：{TYPE_HINTS.get(spec.type, spec.type)}")
+        else:
+            lines.append("无变量")
+        if entry.when:
+            lines.append(f"条件：{entry.when}")
+        if snippet.variants:
+            lines.append(f"备选正文：{len(snippet.variants) + 1} 种")
+        return "\n".join(lines)
+
+    @handler
+    def on_toggle(self, snippet_id: str) -> None:
+        """A checkbox changed: the ticks live in the checkboxes; only the status line follows."""
+        self.view.set_status(f"{self._selection_status()}（未保存；点击“保存清单”写回 {CHECKLIST_NAME}）")
+
+    @handler
+    def on_tick_all(self) -> None:
+        self.view.set_all_ticked(True)
+        self.on_toggle("")
+
+    @handler
+    def on_tick_none(self) -> None:
+        self.view.set_all_ticked(False)
+        self.on_toggle("")
+
+    @handler
+    def on_save_checklist(self) -> None:
+        """Write the ticks to checklist.md in the checklist format the CLI reads."""
+        project = self._project()
+        path = self.checklist_path()
+        assert path is not None
+        text = render_checklist(project.rules, project.library, project.checklist.ticked)
+        atomic_write(path, text.encode("utf-8"))
+        self.view.set_status(f"已保存选稿清单 {path}：{self._selection_status()}")
+
+    # -- people
+
+    @handler
+    def on_browse_people(self) -> None:
+        chosen = self._pick_file("选择人员表", [("人员表 (*.xlsx; *.csv; *.yaml; *.yml; *.json)",
+                                                "*.xlsx;*.csv;*.yaml;*.yml;*.json"), ("所有文件", "*.*")],
+                                 self.view.text("people_path"))
+        if chosen:
+            self.view.set_text("people_path", chosen)
+            self.on_people_chosen()
+
+    @handler
+    def on_browse_vars(self) -> None:
+        chosen = self._pick_file("选择共用值文件", [("YAML/JSON (*.yaml; *.yml; *.json)", "*.yaml;*.yml;*.json"),
+                                                   ("所有文件", "*.*")], self.view.text("vars_path"))
+        if chosen:
+            self.view.set_text("vars_path", chosen)
+            self.settings.update(vars=chosen)
+
+    @handler
+    def on_people_chosen(self) -> None:
+        self._load_people()
+
+    def _load_people(self) -> None:
+        """Read the people file and list its people, “全部” first."""
+        self.people_loaded = None
+        self.view.set_people([])
+        path = self._require("people_path", "人员表").resolve()
+        self.view.set_text("people_path", str(path))
+        if self.project is None:
+            self.settings.update(people=str(path))
+            return
+        people = pipeline.load_people(self.project, path)
+        common = pipeline.type_common(self._common(), self.project.specs, source=self.view.text("vars_path"))
+        plans = pipeline.plan_people(self.project, people, common)
+        self.view.set_people([(None, f"全部（{len(plans)} 人）")] + [(plan.row, plan.name) for plan in plans])
+        self.people_loaded = str(path)
+        self.settings.update(people=str(path), vars=self.view.text("vars_path"))
+        self.view.set_status(f"已读入人员表 {path.name}：{len(plans)} 人。")
+
+    @handler
+    def on_person_chosen(self) -> None:
+        rows = self.view.chosen_rows()
+        if None in rows or not rows:
+            self.view.set_status("已选择全部人员。")
+        else:
+            self.view.set_status(f"已选择 {len(rows)} 人。")
+
+    def _chosen(self) -> list[int] | None:
+        """Rows chosen, or None for everyone."""
+        rows = self.view.chosen_rows()
+        if not rows or None in rows:
+            return None
+        return [row for row in rows if row is not None]
+
+    def _person_errors(self, batch: Any, people_path: Path) -> list[str]:
+        """Each failure as the CLI prints it: 错误：<人员表>:第N行: 姓名：问题。"""
+        lines = []
+        for report in batch.reports:
+            for error in report.errors:
+                error_line = PersonError(f"{report.name}：{error}", file=people_path, row=report.row)
+                lines.append(error_line.format())
+        return lines
+
+    # -- building
+
+    @handler
+    def on_generate_open(self) -> None:
+        """Build the chosen people's reports into a temporary folder and open each in Writer."""
+        project = self._project()
+        people_path = self._people_path()
+        rows = self._chosen()
+        if rows is None:
+            self.show_message("请在人员列表中选定要生成并打开的人（“全部”用于批量生成）。", kind="info")
+            return
+        outdir = Path(tempfile.mkdtemp(prefix="assembler-open-"))
+        batch = pipeline.build(project, people_path, outdir, common=self._common(), force=True, jobs=1,
+                               only=lambda plan: plan.row in rows)
+        errors = self._person_errors(batch, people_path)
+        desktop = _desktop(self.ctx)
+        for report in batch.written:
+            desktop.loadComponentFromURL(_url(report.file), "_blank", 0, ())
+            self.opened.append(str(report.file))
+        if errors:
+            self.show_message("\n".join(errors))
+        else:
+            self.view.set_status(f"已生成并打开 {len(batch.written)} 份报告（另存为即可保留）。")
+
+    @handler
+    def on_browse_outdir(self) -> None:
+        smgr = self.ctx.ServiceManager
+        picker = smgr.createInstanceWithContext("com.sun.star.ui.dialogs.FolderPicker", self.ctx)
+        picker.setTitle("选择输出文件夹")
+        current = self.view.text("outdir_path")
+        if current and Path(current).is_dir():
+            picker.setDisplayDirectory(_url(current))
+        if picker.execute() == 1:
+            self.view.set_text("outdir_path", _path(picker.getDirectory()))
+            self.settings.update(outdir=self.view.text("outdir_path"))
+
+    @handler
+    def on_batch(self) -> None:
+        """Build every chosen person's report into the output folder, optionally with PDFs."""
+        project = self._project()
+        people_path = self._people_path()
+        outdir = self._require("outdir_path", "输出文件夹").resolve()
+        rows = self._chosen()
+        pdf, force = self.view.checked("pdf"), self.view.checked("force")
+        self.settings.update(outdir=str(outdir), pdf=pdf, force=force)
+        busy = ("generate_open", "batch", "save_checklist", "rules_load", "rules_browse")
+        self.view.set_enabled(busy, False)
+        try:
+            def progress(done: int, total: int) -> None:
+                self.view.set_progress(done, total)
+                self.view.set_status(f"正在生成 Word：{done}/{total}")
+                self.view.reschedule()
+
+            only = None if rows is None else (lambda plan: plan.row in rows)
+            batch = pipeline.build(project, people_path, outdir, common=self._common(), force=force, jobs=1,
+                                   progress=progress, only=only)
+            if pdf:
+                self._export_pdfs(batch, project, people_path)
+        finally:
+            self.view.set_enabled(busy, True)
+        self.last_batch = {
+            "outdir": str(outdir),
+            "written": [str(report.file) for report in batch.written],
+            "skipped": [str(report.file) for report in batch.skipped],
+            "failed": [report.name for report in batch.failed],
+            "pdf": [str(report.pdf) for report in batch.reports if report.pdf],
+        }
+        summary = (f"已生成 {len(batch.written)} 份，跳过 {len(batch.skipped)} 份，失败 {len(batch.failed)} 份；"
+                   f"输出目录 {outdir}")
+        if pdf:
+            summary += f"\nPDF：{len(self.last_batch['pdf'])} 份"
+        lines = [summary]
+        written = [report.file.name for report in batch.written if report.file]
+        if written:
+            lines.append("已写出：" + "、".join(written[:30]) + ("……" if len(written) > 30 else ""))
+        lines += [f"警告：{warning}" for warning in batch.warnings]
+        for report in batch.skipped:
+            lines += [f"警告：{people_path}:第{report.row}行: {report.name}：{warning}"
+                      for warning in report.warnings]
+        lines += self._person_errors(batch, people_path)
+        self.view.set_progress(1, 1)
+        self.show_message("\n".join(lines), kind="error" if batch.failed else "info")
+
+    def _export_pdfs(self, batch: Any, project: Any, people_path: Path) -> None:
+        """PDF through the running office: load hidden, store with writer_pdf_Export, close."""
+        desktop = _desktop(self.ctx)
+        todo = [report for report in batch.reports if report.status in ("written", "skipped") and report.file]
+        for done, report in enumerate(todo, start=1):
+            self.view.set_status(f"正在转换 PDF：{done}/{len(todo)}")
+            self.view.set_progress(done - 1, len(todo))
+            self.view.reschedule()
+            target = report.file.with_suffix(".pdf")
+            document = None
+            try:
+                document = desktop.loadComponentFromURL(_url(report.file), "_blank", 0, _props(Hidden=True))
+                document.storeToURL(_url(target), _props(FilterName="writer_pdf_Export"))
+                report.pdf = target
+            except Exception as exc:  # noqa: BLE001 - one failed conversion fails that person only
+                report.status = "failed"
+                report.errors.append(f"转换 PDF 失败：{getattr(exc, 'Message', '') or exc}")
+            finally:
+                if document is not None:
+                    document.close(True)
+        write_manifest(batch.outdir, pipeline.manifest_data(batch, project=project, people=people_path))
+
+    @handler
+    def on_close(self) -> None:
+        self.closed = True
+        global _ACTIVE
+        if _ACTIVE is self:
+            _ACTIVE = None
+        self.view.close()
+
+    # -- start
+
+    def restore(self) -> None:
+        """Fill the fields from the last session and load the remembered rules file."""
+        for key, name in (("rules", "rules_path"), ("people", "people_path"), ("vars", "vars_path"),
+                          ("outdir", "outdir_path")):
+            value = self.settings.get(key)
+            if value:
+                self.view.set_text(name, str(value))
+        self.view.set_checked("pdf", bool(self.settings.get("pdf")))
+        self.view.set_checked("force", bool(self.settings.get("force")))
+        rules = self.settings.get("rules")
+        if rules and Path(rules).exists():
+            self.on_rules_chosen()
+        elif self.view.text("people_path"):
+            self.view.set_status("请选择规则文件。")
+
+    def state(self) -> dict[str, Any]:
+        """Everything a test wants to know about the dialog, as plain data."""
+        return {
+            "rules_path": self.view.text("rules_path"),
+            "people_path": self.view.text("people_path"),
+            "snippets": [
+                {"id": row.snippet_id, "text": row.text, "tooltip": row.tooltip,
+                 "ticked": self.view.model.getByName(row.control).State == 1 if row.snippet_id else None,
+                 "visible": bool(self.view.model.getByName(row.control).EnableVisible)}
+                for row in self.view.rows
+            ],
+            "people": self.view.people_items(),
+            "status": self.view.status(),
+            "messages": self.messages,
+            "opened": self.opened,
+            "batch": self.last_batch,
+            "checklist": str(self.checklist_path()) if self.checklist_path() else None,
+        }
+
+
+# ----------------------------------------------------------------- entry points
+
+_ACTIVE: Controller | None = None
+
+
+def _context_files(ctx: Any) -> tuple[Settings, Log]:
+    folder = _profile_config_dir(ctx)
+    return Settings(folder / SETTINGS_FILE), Log(folder / LOG_FILE)
+
+
+def _parent_window(ctx: Any) -> Any:
+    frame = _desktop(ctx).getCurrentFrame()
+    return frame.getContainerWindow() if frame is not None else None
+
+
+def open_dialog(ctx: Any) -> None:
+    """The menu entry: show the (modeless) dialog, or bring the open one to the front."""
+    global _ACTIVE
+    settings, log = _context_files(ctx)
+    if IMPORT_ERROR is not None:
+        log.write(f"open: library not importable: {IMPORT_ERROR}")
+        _message_box(ctx, _parent_window(ctx), IMPORT_ERROR, "error")
+        return
+    if _ACTIVE is not None and not _ACTIVE.closed:
+        try:
+            _ACTIVE.view.dialog.setFocus()
+            _ACTIVE.view.dialog.toFront()
+            log.write("open: dialog already open, brought to front")
+            return
+        except Exception:  # noqa: BLE001 - the old window is gone: open a new one
+            _ACTIVE = None
+    view = DialogView(ctx)
+    controller = Controller(ctx, view, settings, log)
+    view.wire(controller)
+    view.show(_parent_window(ctx))
+    _ACTIVE = controller
+    controller.restore()
+    log.write(f"open: dialog shown with {len(view.ticked())} of {len(view.rows)} rows ticked; "
+              f"rules={view.text('rules_path')!r}; assembler from {pipeline.__file__}")
+
+
+def _module_file(name: str) -> str | None:
+    """Where a module was (or would be) imported from: tests check the bundled copies win."""
+    import importlib.util
+
+    module = sys.modules.get(name)
+    if module is not None:
+        return getattr(module, "__file__", None)
+    spec = importlib.util.find_spec(name)
+    return spec.origin if spec is not None else None
+
+
+def run_selftest(ctx: Any, script_path: str) -> None:
+    """Tests: build the dialog unseen, run the script's steps through the handlers, write the result."""
+    script = json.loads(Path(script_path).read_text(encoding="utf-8"))
+    result: dict[str, Any] = {"import_error": IMPORT_ERROR, "python": _python_version()}
+    settings, log = _context_files(ctx)
+    try:
+        if IMPORT_ERROR is not None:
+            _message_box(ctx, _parent_window(ctx), IMPORT_ERROR, "error")
+            result["messages"] = [{"kind": "error", "text": IMPORT_ERROR}]
+            return
+        result["modules"] = {name: _module_file(name)
+                             for name in ("assembler", "jinja2", "yaml", "docxtpl", "openpyxl", "lxml")}
+        view = DialogView(ctx)
+        controller = Controller(ctx, view, settings, log)
+        view.wire(controller)
+        view.realize()
+        if script.get("restore", True):
+            controller.restore()
+        result["steps"] = []
+        for step in script.get("steps", []):
+            run_step(controller, step)
+            result["steps"].append(controller.state())
+        result.update(controller.state())
+        view.close()
+    except Exception:  # noqa: BLE001 - reported to the test, which fails with it
+        result["crash"] = traceback.format_exc()
+    finally:
+        out = Path(script["result"])
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, out)
+
+
+def run_step(controller: Controller, step: dict[str, Any]) -> None:
+    """One scripted user action: set a control as a user would, then call what that control calls."""
+    view = controller.view
+    if "set" in step:
+        name, value = step["set"], step["value"]
+        if isinstance(value, bool):
+            view.set_checked(name, value)
+        else:
+            view.set_text(name, str(value))
+    elif "tick" in step:
+        view.set_ticked(step["tick"], bool(step.get("state", True)))
+        controller.on_toggle(step["tick"])
+    elif "select_people" in step:
+        items = view.people_items()
+        wanted = list(step["select_people"])
+        view.select_people([index for index, text in enumerate(items)
+                            if text in wanted or (text.startswith("全部") and "全部" in wanted)])
+        controller.on_person_chosen()
+    elif "click" in step:
+        controller.click(step["click"])
+    elif "call" in step and step["call"].startswith("on_"):
+        getattr(controller, step["call"])(*step.get("args", []))
+    elif "scroll" in step:
+        view.scroll_to(int(step["scroll"]))
+    else:
+        raise ValueError(f"unknown step {step!r}")
+
+
+class Assistant(unohelper.Base, XJobExecutor):
+    """The UNO component behind the menu entry and the toolbar button."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    def trigger(self, argument: str) -> None:
+        try:
+            if argument.startswith("selftest:"):
+                run_selftest(self.ctx, argument[len("selftest:"):])
+            else:
+                open_dialog(self.ctx)
+        except Exception:  # noqa: BLE001 - nothing may escape into the office
+            try:
+                _settings, log = _context_files(self.ctx)
+                log.write(f"trigger({argument!r}) failed:\n{traceback.format_exc()}")
+                _message_box(self.ctx, _parent_window(self.ctx),
+                             f"述职报告助手出错，详细信息已写入 {log.path}。", "error")
+            except Exception:  # noqa: BLE001
+                pass
+
+
+g_ImplementationHelper = unohelper.ImplementationHelper()
+g_ImplementationHelper.addImplementation(Assistant, IMPLEMENTATION_NAME, SERVICE_NAMES)

@@ -1,0 +1,626 @@
+"""The LibreOffice extension, tested inside a real headless LibreOffice (no mocks).
+
+How: build assembler.oxt with the CLI, install it with ``unopkg add`` into a fresh
+profile as an ordinary user (unopkg refuses root), start ``soffice`` with that
+profile as the same user, and talk to it over a UNO socket. The dialog's logic is
+driven through the component's test trigger ``selftest:<script.json>``: the office
+builds the same dialog the menu opens (unseen; under --headless a modal execute()
+returns at once), sets control states as a user would, calls the handlers the
+controls call, and writes the dialog's state and every message it showed to a
+result file. What the dialog wrote (.docx, checklist.md, PDF, manifest.json) is
+then checked from here with the library itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assembler.oxt import OXT_NAME, PYTHONPATH
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "fixtures" / "mini"
+IMPLEMENTATION = "org.assembler.extension.Assistant"
+MENU_URL = f"service:{IMPLEMENTATION}?open"
+NOBODY = 65534
+CLI = [sys.executable, "-m", "assembler.cli"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The ``assembler`` command of this checkout (its messages are what the dialog must show)."""
+    code = "from assembler.cli import run; run()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+
+
+def build_oxt(target: Path) -> Path:
+    result = run_cli("oxt", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert "已写入插件" in result.stdout
+    return target
+
+
+# ----------------------------------------------------------------- without LibreOffice
+
+
+def test_oxt_holds_extension_and_pure_python_library(tmp_path: Path) -> None:
+    oxt = build_oxt(tmp_path / OXT_NAME)
+    names = zipfile.ZipFile(oxt).namelist()
+    for required in ("description.xml", "META-INF/manifest.xml", "Addons.xcu", "python/assembler_ext.py",
+                     "icons/assembler_16.png", f"{PYTHONPATH}/assembler/pipeline.py",
+                     f"{PYTHONPATH}/assembler/selection.py", f"{PYTHONPATH}/docxtpl/__init__.py",
+                     f"{PYTHONPATH}/docx/__init__.py", f"{PYTHONPATH}/jinja2/sandbox.py",
+                     f"{PYTHONPATH}/markupsafe/_native.py", f"{PYTHONPATH}/click/core.py",
+                     f"{PYTHONPATH}/yaml/__init__.py", f"{PYTHONPATH}/openpyxl/__init__.py",
+                     f"{PYTHONPATH}/et_xmlfile/__init__.py", f"{PYTHONPATH}/charset_normalizer/md.py",
+                     f"{PYTHONPATH}/typing_extensions.py"):
+        assert required in names, required
+    # lxml must come from LibreOffice's own Python; compiled files and caches never ship.
+    assert not [n for n in names if n.startswith(f"{PYTHONPATH}/lxml")]
+    assert not [n for n in names if n.endswith((".so", ".pyd", ".pyc")) or "__pycache__" in n]
+    from assembler import __version__
+
+    description = zipfile.ZipFile(oxt).read("description.xml").decode()
+    assert f'<version value="{__version__}"/>' in description
+    # Reproducible: the same sources give the same bytes.
+    again = build_oxt(tmp_path / "again" / OXT_NAME)
+    assert again.read_bytes() == oxt.read_bytes()
+
+
+def test_oxt_bundles_extra_wheels_for_another_python(tmp_path: Path) -> None:
+    """``--wheel``: e.g. a Windows lxml wheel for LibreOffice's own Python; compiled files are kept."""
+    wheel = tmp_path / "fakelxml-5.0-cp39-cp39-win_amd64.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("fakelxml/__init__.py", "")
+        archive.writestr("fakelxml/etree.cp39-win_amd64.pyd", b"MZ")
+        archive.writestr("fakelxml-5.0.dist-info/METADATA", "Name: fakelxml\n")
+        archive.writestr("fakelxml-5.0.dist-info/RECORD", "")
+        archive.writestr("fakelxml-5.0.data/scripts/tool", "")
+    result = run_cli("oxt", "-o", str(tmp_path / OXT_NAME), "--wheel", str(wheel))
+    assert result.returncode == 0, result.stderr
+    names = set(zipfile.ZipFile(tmp_path / OXT_NAME).namelist())
+    assert {f"{PYTHONPATH}/fakelxml/__init__.py", f"{PYTHONPATH}/fakelxml/etree.cp39-win_amd64.pyd",
+            f"{PYTHONPATH}/fakelxml-5.0.dist-info/METADATA"} <= names
+    assert not [n for n in names if "RECORD" in n.split("/")[-1] or ".data/" in n]
+    broken = tmp_path / "broken.whl"
+    broken.write_text("not a zip", encoding="utf-8")
+    result = run_cli("oxt", "-o", str(tmp_path / "x" / OXT_NAME), "--wheel", str(broken))
+    assert result.returncode == 2 and "wheel" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_oxt_command_explains_missing_sources(tmp_path: Path) -> None:
+    result = run_cli("oxt", "-o", str(tmp_path / OXT_NAME), "--source", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("错误：") and "description.xml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ----------------------------------------------------------------- a real office
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Office:
+    """One soffice process with its own profile, run as an ordinary user, reached over UNO."""
+
+    def __init__(self, workdir: Path, *, env: dict[str, str] | None = None, headless: bool = True) -> None:
+        self.workdir = workdir
+        self.headless = headless
+        self.profile = workdir / "profile"
+        self.home = workdir / "home"
+        self.tmp = workdir / "tmp"
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ctx: Any = None
+        self.counter = 0
+        self.listing = ""
+
+    # -- running things as the office's user
+
+    @staticmethod
+    def as_user() -> list[str]:
+        """unopkg refuses root: as root, drop to ``nobody`` (uid 65534) for unopkg and soffice."""
+        if os.geteuid() != 0:
+            return []
+        if shutil.which("setpriv") is None:
+            pytest.skip("需要 setpriv（util-linux）才能以普通用户运行 unopkg")
+        return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+
+    def give(self, path: Path) -> None:
+        """Hand files to the office's user (the dialog writes checklists and reports there)."""
+        if os.geteuid() == 0:
+            for root, _dirs, files in os.walk(path):
+                os.chown(root, NOBODY, NOBODY)
+                for name in files:
+                    os.chown(os.path.join(root, name), NOBODY, NOBODY)
+
+    def env(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("PYTHON", "VIRTUAL_ENV", "LC_"))}
+        # A UTF-8 locale, as on any desktop: LibreOffice's embedded Python takes its file name encoding
+        # from it.
+        # TMPDIR: the reports 生成并打开 writes to a temporary folder stay inside the work folder.
+        env.update(HOME=str(self.home), TMPDIR=str(self.tmp), LANG="C.UTF-8", **self.extra_env)
+        return env
+
+    @property
+    def profile_url(self) -> str:
+        return self.profile.as_uri()
+
+    def unopkg(self, *args: str, timeout: float = 180) -> str:
+        """Run unopkg on the profile (never while the office holds it); kill what it started on a timeout."""
+        assert self.proc is None, "unopkg must not touch a profile that a running office holds"
+        command = [*self.as_user(), "unopkg", *args, f"-env:UserInstallation={self.profile_url}"]
+        proc = subprocess.Popen(command, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, start_new_session=True)
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise AssertionError(f"unopkg {' '.join(args)} did not finish") from None
+        assert proc.returncode == 0, output
+        return output
+
+    # -- lifecycle
+
+    def install(self, oxt: Path) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.give(self.workdir)
+        self.unopkg("add", str(oxt))
+        self.listing = self.unopkg("list")
+
+    def start(self) -> None:
+        import uno
+        from com.sun.star.connection import NoConnectException
+
+        port = _free_port()
+        accept = f"socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext"
+        log = (self.workdir / "soffice.log").open("wb")
+        self.proc = subprocess.Popen(
+            [*self.as_user(), "soffice", *(["--headless", "--invisible"] if self.headless else []),
+             "--norestore", "--nologo", "--nodefault", f"-env:UserInstallation={self.profile_url}",
+             f"--accept={accept}"],
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                self.ctx = resolver.resolve(f"uno:{accept}")
+                return
+            except NoConnectException:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    log_text = (self.workdir / "soffice.log").read_text(errors="replace")
+                    raise AssertionError(f"soffice did not accept connections:\n{log_text}") from None
+                time.sleep(0.3)
+
+    def stop(self) -> None:
+        """Terminate the whole process group; afterwards nothing of it may be left."""
+        if self.proc is None:
+            return
+        try:
+            if self.ctx is not None:
+                self.desktop().terminate()
+        except Exception:  # noqa: BLE001 - the bridge dies with the office
+            pass
+        pgid = self.proc.pid
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                break
+            time.sleep(1)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self.proc = None
+        self.ctx = None
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pgid, 0)
+
+    # -- talking to it
+
+    def desktop(self) -> Any:
+        return self.ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", self.ctx)
+
+    def config(self, nodepath: str) -> Any:
+        from com.sun.star.beans import PropertyValue
+
+        provider = self.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.configuration.ConfigurationProvider", self.ctx)
+        arg = PropertyValue()
+        arg.Name, arg.Value = "nodepath", nodepath
+        return provider.createInstanceWithArguments("com.sun.star.configuration.ConfigurationAccess", (arg,))
+
+    @property
+    def log_file(self) -> Path:
+        return self.profile / "user" / "config" / "assembler-extension.log"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.profile / "user" / "config" / "assembler-extension.json"
+
+    def selftest(self, steps: list[dict[str, Any]], *, restore: bool = False,
+                 timeout: float = 180) -> dict[str, Any]:
+        """Run scripted dialog steps inside the office; return the dialog's state and messages."""
+        self.counter += 1
+        script = self.workdir / f"script-{self.counter}.json"
+        result = self.workdir / f"result-{self.counter}.json"
+        script.write_text(json.dumps({"result": str(result), "restore": restore, "steps": steps},
+                                     ensure_ascii=False), encoding="utf-8")
+        self.give(self.workdir / script.name)
+        component = self.ctx.ServiceManager.createInstanceWithContext(IMPLEMENTATION, self.ctx)
+        assert component is not None, "the extension's component is not registered in the office"
+        component.trigger(f"selftest:{script}")
+        deadline = time.monotonic() + timeout
+        while not result.exists():
+            assert time.monotonic() < deadline, "the selftest wrote no result"
+            time.sleep(0.1)
+        data = json.loads(result.read_text(encoding="utf-8"))
+        assert not data.get("crash"), data["crash"]
+        return data
+
+
+def _office_available() -> bool:
+    if not shutil.which("soffice") or not shutil.which("unopkg"):
+        return False
+    try:
+        import uno  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_office = pytest.mark.skipif(not _office_available(),
+                                  reason="需要 LibreOffice（soffice、unopkg）和 python3-uno（用 /usr/bin/python3 建的 venv）")
+
+
+def _workdir(prefix: str) -> Path:
+    """A folder the office's (unprivileged) user can enter: pytest's tmp_path is private to root."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="module")
+def office() -> Iterator[Office]:
+    workdir = _workdir("assembler-ext-")
+    office = Office(workdir)
+    try:
+        oxt = build_oxt(workdir / OXT_NAME)
+        office.install(oxt)
+        office.start()
+        yield office
+    finally:
+        office.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture()
+def data(office: Office) -> Path:
+    """A private copy of the mini library, writable by the office's user."""
+    office.counter += 1
+    target = office.workdir / f"data-{office.counter}"
+    shutil.copytree(MINI, target)
+    office.give(target)
+    return target
+
+
+def messages(result: dict[str, Any]) -> list[str]:
+    return [message["text"] for message in result["messages"]]
+
+
+def snippet_states(result: dict[str, Any]) -> dict[str, bool]:
+    return {row["id"]: row["ticked"] for row in result["snippets"] if row["id"]}
+
+
+# ----------------------------------------------------------------- tests in the office
+
+
+@needs_office
+@pytest.mark.office
+def test_installed_with_menu_entry_and_toolbar(office: Office) -> None:
+    assert "Identifier: org.assembler.extension" in office.listing
+    assert office.listing.count("is registered: yes") == 3  # the extension, its component, Addons.xcu
+    assert "is registered: no" not in office.listing
+    merging = office.config("/org.openoffice.Office.Addons/AddonUI/OfficeMenuBarMerging")
+    menu = merging.getByName("org.assembler.extension.menu").getByName("M1")
+    assert menu.MergePoint.startswith(".uno:ToolsMenu")
+    assert menu.MergeContext == "com.sun.star.text.TextDocument"
+    item = menu.getByName("MenuItems").getByName("M1")
+    assert item.URL == MENU_URL
+    assert "述职报告助手" in item.Title
+    toolbar = office.config("/org.openoffice.Office.Addons/AddonUI/OfficeToolBar")
+    button = toolbar.getByName("org.assembler.extension.toolbar").getByName("T1")
+    assert button.URL == MENU_URL
+
+
+@needs_office
+@pytest.mark.office
+def test_bundled_library_comes_first_and_lxml_from_the_system(office: Office) -> None:
+    result = office.selftest([])
+    assert result["import_error"] is None
+    modules = result["modules"]
+    for name in ("assembler", "jinja2", "yaml", "docxtpl", "openpyxl"):
+        assert f"/{PYTHONPATH}/{name}" in modules[name], (name, modules[name])
+    assert "pythonpath" not in modules["lxml"]
+
+
+@needs_office
+@pytest.mark.office
+def test_dialog_lists_snippets_by_section_with_ticks_from_checklist(office: Office, data: Path) -> None:
+    checklist = data / "checklist.md"
+    checklist.write_text(checklist.read_text(encoding="utf-8").replace("- [x] theory.essay", "- [ ] theory.essay"),
+                         encoding="utf-8")
+    result = office.selftest([{"set": "rules_path", "value": str(data / "rules.yaml")},
+                              {"click": "rules_load"}])
+    assert messages(result) == []
+    from assembler import pipeline
+
+    library = pipeline.load_project(data / "rules.yaml").library
+    rows = [(row["id"], row["text"]) for row in result["snippets"]]
+    assert rows == [
+        (None, "开头"), ("opening.hello", library["opening.hello"].label),
+        (None, "一、强化理论武装"), ("theory.study", "坚持集中学习"), ("theory.essay", "注重学用结合"),
+        (None, "二、履行工作职责"), ("duties.intro", library["duties.intro"].label), ("duties.party", "抓实基层党建"),
+        ("duties.village", "用好驻村帮扶力量"), ("duties.grid", "深化网格治理"),
+        (None, "三、落实廉洁自律"), ("integrity.pledge", "严守廉洁底线"),
+        (None, "结尾"), ("closing.submit", library["closing.submit"].label),
+    ]
+    states = snippet_states(result)
+    assert states["theory.essay"] is False
+    assert all(state for snippet_id, state in states.items() if snippet_id != "theory.essay")
+    tooltips = {row["id"]: row["tooltip"] for row in result["snippets"] if row["id"]}
+    assert "集中学习次数（study_times）" in tooltips["theory.study"]
+    assert "条件：'驻村帮扶' in duties" in tooltips["duties.village"]
+    assert all(row["visible"] for row in result["snippets"])  # 14 rows fit without scrolling
+
+
+@needs_office
+@pytest.mark.office
+def test_stale_checklist_is_reported_like_the_cli_and_merged(office: Office, data: Path) -> None:
+    """A checklist missing a snippet of the rules: the CLI's message, then old ticks kept and the new one ticked."""
+    checklist = data / "checklist.md"
+    text = checklist.read_text(encoding="utf-8")
+    checklist.write_text(text.replace("- [x] duties.grid 深化网格治理\n", "").replace(
+        "- [x] theory.essay", "- [ ] theory.essay"), encoding="utf-8")
+    result = office.selftest([{"set": "rules_path", "value": str(data / "rules.yaml")}, {"click": "rules_load"}])
+    cli = run_cli("template", str(data / "rules.yaml"), "--checklist", str(checklist), "-o", str(data / "t.docx"))
+    assert cli.returncode == 2
+    [message] = messages(result)
+    assert message.split("\n")[0] == cli.stderr.strip()
+    assert "已按规则刷新勾选" in message
+    states = snippet_states(result)
+    assert states["duties.grid"] is True and states["theory.essay"] is False
+
+
+@needs_office
+@pytest.mark.office
+def test_long_snippet_list_scrolls(office: Office, data: Path) -> None:
+    """More rows than the dialog shows: rows outside the window are hidden and move in when scrolled."""
+    extra = [f"theory.extra{n}" for n in range(20)]
+    for n, snippet_id in enumerate(extra):
+        (data / "snippets" / "theory" / f"extra{n}.md").write_text(
+            f"---\nid: {snippet_id}\nsection: theory\nheading: 补充事项{n}\n---\n正文{n}。\n", encoding="utf-8")
+    rules = data / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "snippets: [theory.study, theory.essay]", f"snippets: [theory.study, theory.essay, {', '.join(extra)}]"),
+        encoding="utf-8")
+    (data / "checklist.md").unlink()
+    office.give(data)
+    result = office.selftest([{"set": "rules_path", "value": str(rules)}, {"click": "rules_load"},
+                              {"scroll": 3}, {"tick": "closing.submit", "state": False}])
+    assert messages(result) == []
+    loaded, scrolled = result["steps"][1], result["steps"][2]
+    total = len(loaded["snippets"])
+    assert total == 34
+    shown = sum(row["visible"] for row in loaded["snippets"])
+    assert 10 < shown < total
+    assert [row["visible"] for row in loaded["snippets"]] == [True] * shown + [False] * (total - shown)
+    assert [row["visible"] for row in scrolled["snippets"]] == (
+        [False] * 3 + [True] * shown + [False] * (total - shown - 3))
+    assert snippet_states(result)["closing.submit"] is False
+    assert "已选 28 / 29 个片段" in result["status"]
+
+
+@needs_office
+@pytest.mark.office
+def test_untick_choose_person_generate_and_open(office: Office, data: Path) -> None:
+    result = office.selftest([
+        {"set": "rules_path", "value": str(data / "rules.yaml")},
+        {"click": "rules_load"},
+        {"set": "people_path", "value": str(data / "people.yaml")},
+        {"call": "on_people_chosen"},
+        {"tick": "theory.study", "state": False},
+        {"select_people": ["甲一"]},
+        {"click": "generate_open"},
+    ])
+    from assembler.text import docx_text
+
+    assert messages(result) == []
+    assert result["people"][0].startswith("全部") and result["people"][1:] == ["甲一", "乙二", "丙三"]
+    [opened] = result["opened"]
+    assert Path(opened).is_relative_to(office.tmp)
+    text = docx_text(Path(opened).read_bytes())
+    assert "坚持集中学习" not in text
+    assert "（一）注重学用结合" in text  # numbering closed up: the essay is now the first sub-heading
+    assert "甲一" in text
+    # ... and the report is open in the office.
+    urls = [component.getURL() for component in _components(office)]
+    assert Path(opened).as_uri() in urls
+
+
+def _components(office: Office) -> list[Any]:
+    enum = office.desktop().getComponents().createEnumeration()
+    found = []
+    while enum.hasMoreElements():
+        found.append(enum.nextElement())
+    return found
+
+
+@needs_office
+@pytest.mark.office
+def test_save_checklist_writes_the_cli_format(office: Office, data: Path) -> None:
+    from assembler import pipeline
+    from assembler.selection import read_checklist, render_checklist
+
+    (data / "checklist.md").unlink()
+    result = office.selftest([
+        {"set": "rules_path", "value": str(data / "rules.yaml")},
+        {"click": "rules_load"},
+        {"tick": "duties.grid", "state": False},
+        {"tick": "opening.hello", "state": False},
+        {"click": "save_checklist"},
+    ])
+    assert messages(result) == []
+    project = pipeline.load_project(data / "rules.yaml")
+    expected_ticks = set(project.rules.entry_ids()) - {"duties.grid", "opening.hello"}
+    saved = (data / "checklist.md").read_text(encoding="utf-8")
+    assert saved == render_checklist(project.rules, project.library, expected_ticks)
+    assert read_checklist(data / "checklist.md", project.rules).ticked == expected_ticks
+    # The CLI takes the saved checklist as it is.
+    preview = run_cli("preview", str(data / "rules.yaml"), "--people", str(data / "people.yaml"),
+                      "--person", "甲一", "--checklist", str(data / "checklist.md"))
+    assert preview.returncode == 0, preview.stderr
+    assert "深化网格治理" not in preview.stdout
+
+
+@needs_office
+@pytest.mark.office
+def test_batch_writes_reports_and_pdfs_and_reports_failures_like_the_cli(office: Office, data: Path) -> None:
+    people = data / "people.yaml"
+    # 乙二 loses a value her report needs: her report fails, the others are written.
+    people.write_text(people.read_text(encoding="utf-8").replace("心得篇数: 2, ", ""), encoding="utf-8")
+    outdir = data / "out"
+    result = office.selftest([
+        {"set": "rules_path", "value": str(data / "rules.yaml")},
+        {"click": "rules_load"},
+        {"set": "people_path", "value": str(people)},
+        {"call": "on_people_chosen"},
+        {"select_people": ["全部"]},
+        {"set": "outdir_path", "value": str(outdir)},
+        {"set": "pdf", "value": True},
+        {"click": "batch"},
+    ])
+    batch = result["batch"]
+    assert len(batch["written"]) == 2 and batch["failed"] == ["乙二"]
+    for docx in batch["written"]:
+        assert Path(docx).exists()
+        pdf = Path(docx).with_suffix(".pdf")
+        assert str(pdf) in batch["pdf"] and pdf.read_bytes().startswith(b"%PDF")
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["summary"] == {"written": 2, "skipped": 0, "failed": 1}
+    assert {report["pdf"] for report in manifest["reports"] if report["status"] == "written"} == {
+        Path(p).name for p in batch["pdf"]}
+    [summary] = messages(result)
+    assert summary.startswith("已生成 2 份，跳过 0 份，失败 1 份")
+    cli = run_cli("build", str(data / "rules.yaml"), "--people", str(people), "--checklist",
+                  str(data / "checklist.md"), "-o", str(data / "cli-out"))
+    assert cli.returncode == 1
+    cli_errors = [line for line in cli.stderr.splitlines() if line.startswith("错误：")]
+    assert cli_errors and all(line in summary.splitlines() for line in cli_errors)
+
+
+@needs_office
+@pytest.mark.office
+def test_bad_input_shows_the_cli_message(office: Office, data: Path) -> None:
+    rules = data / "rules.yaml"
+    broken = rules.read_text(encoding="utf-8").replace("sections:", "sections: [oops", 1)
+    rules.write_text(broken, encoding="utf-8")
+    missing = data / "nope.yaml"
+    result = office.selftest([
+        {"set": "rules_path", "value": str(rules)},
+        {"click": "rules_load"},
+        {"set": "rules_path", "value": str(missing)},
+        {"click": "rules_load"},
+        {"click": "generate_open"},
+    ])
+    shown = messages(result)
+    for path, message in zip((rules, missing), shown, strict=False):
+        cli = run_cli("checklist", str(path))
+        assert cli.returncode == 2
+        assert message == cli.stderr.strip()
+    assert len(shown) == 3 and shown[2] == shown[1]  # 生成并打开 with no rules loaded: the same message again
+    assert not any("Traceback" in text for text in shown)
+    assert result["snippets"] == [] and result["opened"] == []
+
+
+@needs_office
+@pytest.mark.office
+def test_dialog_remembers_last_rules_file(office: Office, data: Path) -> None:
+    office.selftest([{"set": "rules_path", "value": str(data / "rules.yaml")}, {"click": "rules_load"}])
+    settings = json.loads(office.settings_file.read_text(encoding="utf-8"))
+    assert settings["rules"] == str(data / "rules.yaml")
+    again = office.selftest([], restore=True)
+    assert again["rules_path"] == str(data / "rules.yaml")
+    assert len(snippet_states(again)) == 9
+
+
+@needs_office
+@pytest.mark.office
+def test_menu_url_dispatch_opens_the_dialog(office: Office) -> None:
+    from com.sun.star.beans import PropertyValue
+
+    hidden = PropertyValue()
+    hidden.Name, hidden.Value = "Hidden", True
+    document = office.desktop().loadComponentFromURL("private:factory/swriter", "_blank", 0, (hidden,))
+    try:
+        frame = document.getCurrentController().getFrame()
+        smgr = office.ctx.ServiceManager
+        helper = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", office.ctx)
+        before = office.log_file.read_text(encoding="utf-8") if office.log_file.exists() else ""
+        helper.executeDispatch(frame, MENU_URL, "", 0, ())
+        deadline = time.monotonic() + 30
+        while "open: dialog" not in office.log_file.read_text(encoding="utf-8")[len(before):]:
+            assert time.monotonic() < deadline, "dispatching the menu URL did not open the dialog"
+            time.sleep(0.2)
+        entry = office.log_file.read_text(encoding="utf-8")[len(before):]
+        assert "open: dialog shown" in entry or "open: dialog already open" in entry
+        assert f"/{PYTHONPATH}/assembler" in entry
+    finally:
+        document.close(True)
+
+
+@needs_office
+@pytest.mark.office
+def test_missing_lxml_is_explained_in_chinese() -> None:
+    """LibreOffice's Python without lxml: a fake ``lxml`` that fails to import stands first on its path."""
+    workdir = _workdir("assembler-ext-nolxml-")
+    fake = workdir / "fake" / "lxml"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named lxml (test)')\n", encoding="utf-8")
+    office = Office(workdir, env={"PYTHONPATH": str(workdir / "fake")})
+    try:
+        office.install(build_oxt(workdir / OXT_NAME))
+        office.start()
+        result = office.selftest([])
+        assert result["import_error"] and "lxml" in result["import_error"]
+        [message] = messages(result)
+        assert "sudo apt-get install python3-lxml" in message
+        assert "Windows" in message and "docs/extension.md" in message
+    finally:
+        office.stop()
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -20,7 +20,9 @@ It prints reports per second, the ratios to the naive loop and peak memory: the
 peak of the summed RSS of the phase's process and all its workers (sampled every
 20 ms), and the largest single process. ``--memory`` renders a *generated stream*
 of 1,000 and then 10,000 people through ``render_jobs`` with every core and prints
-the ratio of the peaks (goal: at most 1.2). ``--profile`` profiles one person's path.
+the ratio of the peaks (goal: at most 1.2); with ``--memory-build`` it also gives
+the peaks of the whole build for 1,000 vs 10,000 people (no similarity check) and
+1,000 vs 2,000 (with it). ``--profile`` times one person's path step by step.
 Not a test: the figures depend on the machine (see bench/README.md).
 """
 
@@ -103,11 +105,13 @@ def write_people(path: Path, specs: dict[str, Any], count: int) -> Path:
     """A people file as staff would fill it (one row per person, columns by label)."""
     import csv
 
-    rows = list(people_rows(specs, count))
+    rows = people_rows(specs, count)
+    first = next(rows)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(handle, fieldnames=list(first))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerow(first)
+        writer.writerows(rows)  # one row at a time: the phase's peak memory stays its own
     return path
 
 
@@ -197,7 +201,9 @@ def phase(name: str, work: Path, count: int, jobs: int) -> dict[str, Any]:
 
     rules, checklist = library()
     project = pipeline.load_project(rules, checklist)
-    people = work / "people.csv"
+    people = work / f"people-{count}.csv"
+    if name != "stream" and not people.exists():  # the same rows for every phase: the generator is seeded
+        write_people(people, project.specs, count)
     out = work / f"out-{name}-{jobs}-{count}"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -218,9 +224,9 @@ def phase(name: str, work: Path, count: int, jobs: int) -> dict[str, Any]:
                 doc.render(plan.context, env, autoescape=True)
                 doc.save(str(out / f"{index}.docx"))
             seconds, reports = time.perf_counter() - start, len(plans)
-        elif name == "build":
+        elif name in ("build", "build-nosim"):
             start = time.perf_counter()
-            batch = pipeline.build(project, people, out, jobs=jobs, force=True)
+            batch = pipeline.build(project, people, out, jobs=jobs, force=True, check_similarity=name == "build")
             seconds, reports = time.perf_counter() - start, len(batch.written)
             assert not batch.failed, [r.errors for r in batch.failed[:3]]
         elif name == "render":
@@ -323,6 +329,7 @@ def profile(work: Path, rounds: int = 300) -> None:
     timed("the whole job: DocxTemplate(path) + render + save", lambda: naive_all())
     timed("  DocxTemplate(path): python-docx reads the package", naive_open)
     timed("  DocxTemplate(path) + render (patch, compile, render every part)", naive_render)
+    timed("  of which: compile the patched body (make_env().from_string)", lambda: env.from_string(body.source))
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(rounds):
@@ -348,7 +355,7 @@ def prepare(work: Path, count: int) -> str:
     rules, checklist = library()
     project = pipeline.load_project(rules, checklist)
     (work / "template.docx").write_bytes(project.template_bytes())
-    write_people(work / "people.csv", project.specs, count)
+    write_people(work / f"people-{count}.csv", project.specs, count)
     return str(rules.relative_to(ROOT))
 
 
@@ -358,6 +365,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--memory", "--memory-check", dest="memory", action="store_true",
                         help="1,000 vs 10,000 people streamed: peak memory ratio")
+    parser.add_argument("--memory-build", action="store_true",
+                        help="with --memory: the whole build too (no comparison 1,000 vs 10,000; with it 1,000 vs 2,000)")
     parser.add_argument("--profile", action="store_true", help="where the time of one person goes")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every phase, interleaved; medians")
     parser.add_argument("--skip-naive", action="store_true")
@@ -386,6 +395,14 @@ def main() -> None:
             print(f"peak memory (main + workers) 10,000 / 1,000: {large['tree_mb'] / small['tree_mb']:.3f} "
                   f"(goal ≤ 1.2); largest process: main {large['rss_mb'] / small['rss_mb']:.3f}, "
                   f"worker {large['children_rss_mb'] / max(small['children_rss_mb'], 1e-9):.3f}")
+            if args.memory_build:
+                # The whole build keeps a record per person (plan, result, text for the comparison).
+                print("whole `assembler build` (people file read and planned up front):")
+                for phase_name, sizes in (("build-nosim", (1000, 10000)), ("build", (1000, 2000))):
+                    first, second = (run_phase(phase_name, work, size, args.jobs) for size in sizes)
+                    print(f"  {phase_name:<12} {sizes[0]:>6} people: {first['tree_mb']:7.1f} MB (main "
+                          f"{first['rss_mb']:.1f}); {sizes[1]:>6}: {second['tree_mb']:7.1f} MB (main "
+                          f"{second['rss_mb']:.1f}); ratio {second['tree_mb'] / first['tree_mb']:.2f}")
             return
         phases = [] if args.skip_naive else [("naive", 1)]
         phases += [(name, jobs) for name in ("render", "build") for jobs in sorted({1, args.jobs})]

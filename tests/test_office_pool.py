@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from assembler.office import OfficePool, convert_to_pdf
-from assembler.office.process import pid_alive
+from assembler.office.process import pid_alive, session_members
 from test_office_convert import leftovers, make_docx, no_stray_offices, pdf_text, squeeze  # noqa: F401
 
 pytestmark = pytest.mark.office
@@ -235,14 +235,21 @@ def test_signals_to_the_caller_stop_every_office(tmp_path, signum):
     finally:
         if proc.poll() is None:
             proc.kill()
-    deadline = time.monotonic() + 10  # after SIGKILL the guards need a moment
-    while time.monotonic() < deadline and any(pid_alive(pid) for pid in started["pids"]):
+    def alive() -> dict[int, str]:
+        found = {pid: "?" for pid in started["pids"] if pid_alive(pid)}
+        for session in started["sessions"]:
+            found.update(session_members(session))
+        return found
+
+    deadline = time.monotonic() + 20  # after SIGKILL the guards need a moment (more on a busy machine)
+    while time.monotonic() < deadline and alive():
         time.sleep(0.05)
+    still = alive()
     left = leftovers(started["pids"], started["sessions"])
     expected = {signal.SIGINT: (-signal.SIGINT, 130, 1), signal.SIGTERM: (128 + signal.SIGTERM,),
                 signal.SIGKILL: (-signal.SIGKILL,)}[signum]
     assert proc.returncode in expected, proc.stderr.read()
-    assert left == []
+    assert left == [], still
     if signum != signal.SIGKILL:  # a killed caller cannot delete the temporary profiles
         assert list(office_tmp.iterdir()) == []
 

@@ -176,9 +176,23 @@ _worker_templates: dict[int, PreparedTemplate] = {}
 _worker_post: _Post | None = None
 
 
-def _init_worker(templates: dict[int, PreparedTemplate], post: _Post) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker whose batch was killed (kill -9) must end too, not live on as an orphan."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(templates: dict[int, PreparedTemplate], post: _Post, parent: int) -> None:
     """Runs first in each worker. Ctrl-C is the parent's to handle: it stops the workers."""
     global _worker_post
+    _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_templates.clear()
     _worker_templates.update(templates)
@@ -234,7 +248,7 @@ def _render_in_pool(templates: Callable[[Any], PreparedTemplate], jobs: Iterable
     while batch:
         registry.inherited = set(registry.prepared)
         executor = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_init_worker,
-                                       initargs=(dict(registry.prepared), post))
+                                       initargs=(dict(registry.prepared), post, os.getpid()))
         try:
             while batch:
                 tasks = [(token, job.context, job.target, job.extra) for token, job in zip(tokens, batch, strict=True)]

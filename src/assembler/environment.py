@@ -728,18 +728,20 @@ def render_text(source: str, context: dict[str, Any]) -> str:
 
 def expression_variables(expression: str) -> set[str]:
     """The variable names an expression reads (for checking what a ``when`` needs)."""
-    from jinja2 import meta
-
-    ast = shared_env().parse("{{ (" + expression + ") }}")
-    return set(meta.find_undeclared_variables(ast))
+    return set(_variables("{{ (" + expression + ") }}"))
 
 
 def template_variables(source: str) -> set[str]:
     """The variable names a template body reads, minus those it sets itself."""
+    return set(_variables(source))
+
+
+@lru_cache(maxsize=4096)
+def _variables(source: str) -> frozenset[str]:
+    """Parsed once per distinct source: planning asks again for every person."""
     from jinja2 import meta
 
-    ast = shared_env().parse(source)
-    return set(meta.find_undeclared_variables(ast))
+    return frozenset(meta.find_undeclared_variables(shared_env().parse(source)))
 
 
 def check_expression(expression: str) -> str | None:

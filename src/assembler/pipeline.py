@@ -450,7 +450,7 @@ def build(
     results: dict[int, ReportResult] = {}
     queue: list[RenderJob] = []
     provenance = BatchProvenance.for_library(project.library, project.rules.entry_ids(), rules=project.rules.path)
-    stamps: dict[int, dict[str, str]] = {}
+    measured: dict[int, tuple[ReportText | None, str | None]] = {}
     texts: dict[int, ReportText] = {}
     for plan in plans:
         result = ReportResult(row=plan.row, name=plan.name, status="failed", snippets=list(plan.included),
@@ -465,18 +465,18 @@ def build(
             result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
             continue
         result.provenance = provenance.entry(plan.included, plan.variants)
-        queue.append(RenderJob(key=plan.selection, context=plan.context, target=target, tag=id(plan)))
+        queue.append(RenderJob(key=plan.selection, context=plan.context, target=target, tag=id(plan),
+                               extra=provenance.properties(plan.included, plan.variants)))
     total = len(queue)
-    by_tag = {id(plan): plan for plan in plans}
-    for done, outcome in enumerate(render_jobs(project.prepared, queue, workers=jobs), start=1):
+    outcomes = render_jobs(project.prepared, queue, workers=jobs, after=stamp_and_read)
+    for done, outcome in enumerate(outcomes, start=1):
         result = results[outcome.job.tag]
         if outcome.error:
             result.errors.append(outcome.error)
             result.provenance = None
         else:
             result.status = "written"
-            plan = by_tag[outcome.job.tag]
-            stamps[id(result)] = provenance.properties(plan.included, plan.variants)
+            measured[id(result)] = outcome.value
         if progress:
             progress(done, total)
     reports = [results[id(plan)] for plan in plans]
@@ -486,9 +486,11 @@ def build(
     # length and for the comparison
     finished = [results[id(plan)] for plan in plans
                 if results[id(plan)].status in ("written", "skipped") and results[id(plan)].file is not None]
-    done_reports = after_render([(result.file, stamps.get(id(result))) for result in finished],  # type: ignore[misc]
-                                jobs=jobs)
-    for result, (text, problem) in zip(finished, done_reports, strict=True):
+    skipped = [result for result in finished if id(result) not in measured]
+    read = after_render([(result.file, None) for result in skipped], jobs=jobs)  # type: ignore[misc]
+    measured.update((id(result), done) for result, done in zip(skipped, read, strict=True))
+    for result in finished:
+        text, problem = measured[id(result)]
         if problem:
             result.warnings.append(problem)
         if text is None:
@@ -514,6 +516,20 @@ def rules_threshold(rules: Rules) -> float:
 #: Reports finished in one process below this many; above, in worker processes (fork).
 PARALLEL_FINISH_FROM = 40
 _STAMPER = Stamper()
+
+
+def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, tuple[ReportText | None, str | None]]:
+    """``render_jobs``' ``after`` hook: where the report was rendered, before its one write,
+    stamp its provenance and take its text (no second read, write and fsync per report)."""
+    problem = None
+    try:
+        data = _STAMPER.stamp(data, props)
+    except InputError as exc:
+        problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
+    try:
+        return data, (report_text(data), problem)
+    except InputError:
+        return data, (None, problem)
 
 
 def after_render(reports: list[tuple[Path, Mapping[str, str] | None]], *, jobs: int | None = None

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -34,31 +33,11 @@ def collect(paths: tuple[Path, ...]) -> list[Path]:
     return found
 
 
-@contextmanager
-def pdf_progress(label: str = PDF_LABEL) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar for a PDF batch on stderr ("转换 PDF [###---] 3/7"), only when stderr is a terminal.
+def pdf_progress(label: str = PDF_LABEL) -> AbstractContextManager[Callable[[int, int], None] | None]:
+    """The batch's progress bar, shared with ``build``."""
+    from ..cli import progress_bar
 
-    The count matters more than a percentage here: a conversion takes seconds, and a stuck
-    document shows as a count that stops.
-    """
-    if not sys.stderr.isatty():
-        yield None
-        return
-    state: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_percent=False)
-            bar.__enter__()
-            state["bar"] = bar
-        bar.update(done - bar.pos)
-
-    try:
-        yield update
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
+    return progress_bar(label)
 
 
 @click.command("pdf", help="把 .docx/.odt 文件（或文件夹中的全部）通过 LibreOffice 转成 PDF，放在原文件旁边。")

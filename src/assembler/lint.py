@@ -214,7 +214,6 @@ def _from_snippet(snippet: Snippet, text: str) -> SnippetInfo:
 
 def _lenient_snippet(text: str, path: Path, col: _Collector) -> SnippetInfo | None:
     """Walk a file the core parser refused, collecting every problem it can see."""
-    from .values import VarSpec
 
     try:
         front_text, body, body_line = split_front_matter(text, file=path)
@@ -253,21 +252,7 @@ def _lenient_snippet(text: str, path: Path, col: _Collector) -> SnippetInfo | No
     tags = front.get("tags")
     if tags is not None and not isinstance(tags, (list, str)):
         col.error(path, front.line_of("tags"), "tags 必须是列表，如 [驻村帮扶]")
-    raw_vars = front.get("variables") or {}
-    if not isinstance(raw_vars, dict):
-        col.error(path, front.line_of("variables"), "variables 必须是映射：变量名: {type: …, label: …}")
-        raw_vars = {}
-    for name, spec in raw_vars.items():
-        line = raw_vars.line_of(name) if isinstance(raw_vars, LineDict) else front.line_of("variables")
-        info.declared[name] = line
-        try:
-            parsed = VarSpec.from_yaml(name, spec, file=path, line=line)
-        except AssemblerError as exc:
-            col.from_exc(exc, path)
-            continue
-        info.types[name] = parsed.type
-        if parsed.label:
-            info.labels[name] = parsed.label
+    _declare_variables(front, info, path, col, reserved=False)
     raw_variants = front.get("variants")
     if raw_variants is not None:
         if not isinstance(raw_variants, list) or not all(isinstance(item, str) for item in raw_variants):
@@ -280,6 +265,30 @@ def _lenient_snippet(text: str, path: Path, col: _Collector) -> SnippetInfo | No
     if not split_paragraphs(body, body_line):
         col.error(path, body_line, "片段正文为空，请在“---”之后写正文")
     return info
+
+
+def _declare_variables(owner: LineDict, info: SnippetInfo | RulesInfo, path: Path, col: _Collector, *,
+                       reserved: bool) -> None:
+    """Read a ``variables:`` mapping (a snippet's or the rules'), noting each problem at its own line."""
+    from .values import VarSpec
+
+    raw_vars = owner.get("variables") or {}
+    if not isinstance(raw_vars, dict):
+        col.error(path, owner.line_of("variables"), "variables 必须是映射：变量名: {type: …, label: …}")
+        raw_vars = {}
+    for name, spec in raw_vars.items():
+        line = raw_vars.line_of(name) if isinstance(raw_vars, LineDict) else owner.line_of("variables")
+        info.declared[name] = line
+        if reserved and name in RESERVED_NAMES:
+            col.error(path, line, f"变量名 {name} 是保留字，请换一个名字")
+        try:
+            parsed = VarSpec.from_yaml(name, spec, file=path, line=line)
+        except AssemblerError as exc:
+            col.from_exc(exc, path)
+            continue
+        info.types[name] = parsed.type
+        if parsed.label:
+            info.labels[name] = parsed.label
 
 
 def _analyse(source: str, first_line: int, path: Path, col: _Collector, what: str = "") -> set[str] | None:
@@ -444,8 +453,6 @@ def _raw_entries(raw: Any, where: str, section: str | None, line: int, path: Pat
 
 def check_rules_file(path: Path, col: _Collector) -> RulesInfo:
     """The rules file: core parser first, then a lenient walk for everything else."""
-    from .values import VarSpec
-
     info = RulesInfo(path=path, library=path.parent / "snippets")
     core_error: AssemblerError | None = None
     try:
@@ -484,23 +491,7 @@ def check_rules_file(path: Path, col: _Collector) -> RulesInfo:
     if data.get("subheading") is not None and str(data.get("subheading")) not in SUBHEADING_MODES:
         col.error(path, data.line_of("subheading"),
                   "subheading 只能是 separate（二级标题单独成段）或 run-in（标题接正文）")
-    raw_vars = data.get("variables") or {}
-    if not isinstance(raw_vars, dict):
-        col.error(path, data.line_of("variables"), "variables 必须是映射：变量名: {type: …, label: …}")
-        raw_vars = {}
-    for name, spec in raw_vars.items():
-        line = raw_vars.line_of(name) if isinstance(raw_vars, LineDict) else data.line_of("variables")
-        info.declared[name] = line
-        if name in RESERVED_NAMES:
-            col.error(path, line, f"变量名 {name} 是保留字，请换一个名字")
-        try:
-            parsed = VarSpec.from_yaml(name, spec, file=path, line=line)
-        except AssemblerError as exc:
-            col.from_exc(exc, path)
-            continue
-        info.types[name] = parsed.type
-        if parsed.label:
-            info.labels[name] = parsed.label
+    _declare_variables(data, info, path, col, reserved=True)
     info.entries += _raw_entries(data.get("opening"), "opening", None, data.line_of("opening"), path, col)
     sections = data.get("sections") or []
     if not isinstance(sections, list):

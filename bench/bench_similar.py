@@ -15,9 +15,9 @@ Target: under 10 s for 500 reports on 2 cores.
 
 ``--build`` times what the library upkeep adds to ``assembler build`` (the sample
 library ``examples/``, ``--reports`` generated people, every core), side by side in
-one run, best of ``--repeat``: the build with the post-render hook switched off
-(render and write only), with provenance stamping and length (``after_render``),
-and the whole build (also comparing the batch for near copies). It prints the
+one run, best of ``--repeat``: the build with the worker's post-render hook
+(``pipeline.stamp_and_read``) switched off (render and write only), with provenance
+stamping, with length (every report's text taken), and the whole build (also comparing the batch for near copies). It prints the
 times and their ratios to the first.
 """
 
@@ -109,11 +109,11 @@ def build_overhead(count: int, repeat: int) -> None:
 
     rules, checklist = bench_render.library()
     project = pipeline.load_project(rules, checklist)
-    hook, reader = pipeline.after_render, pipeline.report_text
+    hook, reader = pipeline.stamp_and_read, pipeline.report_text
     from assembler.similarity import ReportText
 
-    def nothing(reports: list[tuple[Path, object]], **_: object) -> list[tuple[None, None]]:
-        return [(None, None)] * len(reports)
+    def nothing(data: bytes, _props: object) -> tuple[bytes, tuple[None, None]]:
+        return data, (None, None)
 
     def no_reading(*_: object, **__: object) -> ReportText:
         return ReportText("", 0)
@@ -125,14 +125,14 @@ def build_overhead(count: int, repeat: int) -> None:
         pairs = 0
         for round_ in range(repeat):
             for step, label in enumerate(STEPS):
-                pipeline.after_render = hook if step >= 1 else nothing  # type: ignore[assignment]
+                pipeline.stamp_and_read = hook if step >= 1 else nothing  # type: ignore[assignment]
                 pipeline.report_text = reader if step >= 2 else no_reading  # type: ignore[assignment]
                 out = work / f"out-{round_}-{step}"
                 start = time.perf_counter()
                 try:
                     batch = pipeline.build(project, people, out, check_similarity=step >= 3)
                 finally:
-                    pipeline.after_render, pipeline.report_text = hook, reader
+                    pipeline.stamp_and_read, pipeline.report_text = hook, reader
                 elapsed = time.perf_counter() - start
                 assert len(batch.written) == count
                 pairs = len(batch.similar or []) or pairs

@@ -89,15 +89,14 @@ def import_library() -> str | None:
         return LXML_MISSING.format(python=f"Python {_python_version()}", detail=exc)
     try:
         # Module globals: imported here so that a failure becomes a message instead of a dead component.
-        global AssemblerError, Checklist, InputError, PersonError, TYPE_HINTS, atomic_write, chinese_number
+        global AssemblerError, Checklist, InputError, PersonError, TYPE_HINTS, atomic_write, checklist_groups
         global merge_checklist, parse_checklist_text, pipeline, read_checklist, render_checklist
-        global write_manifest
         from assembler import pipeline
         from assembler.errors import AssemblerError, InputError, PersonError
-        from assembler.output import atomic_write, write_manifest
+        from assembler.output import atomic_write
         from assembler.selection import (
             Checklist,
-            chinese_number,
+            checklist_groups,
             merge_checklist,
             parse_checklist_text,
             read_checklist,
@@ -676,16 +675,9 @@ class Controller:
 
     def _rows(self, project: Any) -> list[SnippetRow]:
         """Section headings and snippets in the rules' order, numbered as in the checklist."""
-        rules, library = project.rules, project.library
-        groups: list[tuple[str, Iterable[Any]]] = []
-        if rules.opening:
-            groups.append(("开头", rules.opening))
-        for number, section in enumerate(rules.sections, start=1):
-            groups.append((f"{chinese_number(number)}、{section.heading}", section.entries))
-        if rules.closing:
-            groups.append(("结尾", rules.closing))
+        library = project.library
         rows: list[SnippetRow] = []
-        for heading, entries in groups:
+        for heading, entries in checklist_groups(project.rules):
             rows.append(SnippetRow(control=f"row_{len(rows)}", snippet_id=None, text=heading))
             for entry in entries:
                 snippet = library[entry.id]
@@ -855,7 +847,7 @@ class Controller:
             batch = pipeline.build(project, people_path, outdir, common=self._common(), force=force, jobs=1,
                                    progress=progress, only=only)
             if pdf:
-                self._export_pdfs(batch, project, people_path)
+                pipeline.add_pdfs(batch, project=project, people=people_path, convert=self._convert_pdfs)
         finally:
             self.view.set_enabled(busy, True)
         self.last_batch = {
@@ -881,27 +873,27 @@ class Controller:
         self.view.set_progress(1, 1)
         self.show_message("\n".join(lines), kind="error" if batch.failed else "info")
 
-    def _export_pdfs(self, batch: Any, project: Any, people_path: Path) -> None:
-        """PDF through the running office: load hidden, store with writer_pdf_Export, close."""
+    def _convert_pdfs(self, sources: list[Path]) -> list[tuple[Path | None, str | None]]:
+        """``add_pdfs``' converter here: the running office (load hidden, store with writer_pdf_Export, close),
+        not a pool of new ones."""
         desktop = _desktop(self.ctx)
-        todo = [report for report in batch.reports if report.status in ("written", "skipped") and report.file]
-        for done, report in enumerate(todo, start=1):
-            self.view.set_status(f"正在转换 PDF：{done}/{len(todo)}")
-            self.view.set_progress(done - 1, len(todo))
+        results: list[tuple[Path | None, str | None]] = []
+        for done, source in enumerate(sources, start=1):
+            self.view.set_status(f"正在转换 PDF：{done}/{len(sources)}")
+            self.view.set_progress(done - 1, len(sources))
             self.view.reschedule()
-            target = report.file.with_suffix(".pdf")
+            target = source.with_suffix(".pdf")
             document = None
             try:
-                document = desktop.loadComponentFromURL(_url(report.file), "_blank", 0, _props(Hidden=True))
+                document = desktop.loadComponentFromURL(_url(source), "_blank", 0, _props(Hidden=True))
                 document.storeToURL(_url(target), _props(FilterName="writer_pdf_Export"))
-                report.pdf = target
+                results.append((target, None))
             except Exception as exc:  # noqa: BLE001 - one failed conversion fails that person only
-                report.status = "failed"
-                report.errors.append(f"转换 PDF 失败：{getattr(exc, 'Message', '') or exc}")
+                results.append((None, str(getattr(exc, "Message", "") or exc)))
             finally:
                 if document is not None:
                     document.close(True)
-        write_manifest(batch.outdir, pipeline.manifest_data(batch, project=project, people=people_path))
+        return results
 
     @handler
     def on_close(self) -> None:

@@ -40,7 +40,7 @@ import string
 import threading
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, cast
 
@@ -721,9 +721,15 @@ def shared_text_env() -> ReportEnvironment:
     return make_text_env()
 
 
-def render_text(source: str, context: dict[str, Any]) -> str:
+@lru_cache(maxsize=64)
+def text_template(source: str) -> Template:
+    """Compiled once per batch: the same ``output_name`` is rendered for every person."""
+    return shared_text_env().from_string(source)
+
+
+def render_text(source: str, context: Mapping[str, Any]) -> str:
     """Render a plain-text template (a file name) in the budgeted sandbox."""
-    return shared_text_env().from_string(source).render(dict(context))
+    return text_template(source).render(dict(context))
 
 
 def expression_variables(expression: str) -> set[str]:

@@ -21,7 +21,7 @@ from jinja2 import TemplateError
 from . import __version__
 from .assemble import assemble_template
 from .batch import RenderJob, render_jobs
-from .environment import expression_variables, render_text, shared_env, shared_text_env, template_variables
+from .environment import expression_variables, render_text, shared_env, template_variables, text_template
 from .errors import EXIT_OK, EXIT_PARTIAL, InputError
 from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
 from .people import (
@@ -433,8 +433,8 @@ def build(
 ) -> BatchResult:
     """Build every person's report into ``outdir``; see the module docstring for the guarantees.
 
-    After rendering, each report is stamped with its provenance and measured
-    (``after_render``), and the batch is compared for near copies
+    Each report is stamped with its provenance and measured in its worker
+    (``stamp_and_read``), and the batch is compared for near copies
     (``similarity_threshold``: the rules' ``similarity_threshold``, else 0.8).
     """
     people = load_people(project, people_path, sheet)
@@ -482,12 +482,12 @@ def build(
     reports = [results[id(plan)] for plan in plans]
     batch = BatchResult(outdir=outdir, reports=reports, warnings=list(people.warnings),
                         max_chars=project.rules.max_chars)
-    # every report of the batch, written now (stamped here) or before (skipped), read once for its
-    # length and for the comparison
+    # every report of the batch, written now (measured in its worker) or before (skipped, read here),
+    # for its length and for the comparison
     finished = [results[id(plan)] for plan in plans
                 if results[id(plan)].status in ("written", "skipped") and results[id(plan)].file is not None]
     skipped = [result for result in finished if id(result) not in measured]
-    read = after_render([(result.file, None) for result in skipped], jobs=jobs)  # type: ignore[misc]
+    read = read_reports([result.file for result in skipped], jobs=jobs)  # type: ignore[misc]
     measured.update((id(result), done) for result, done in zip(skipped, read, strict=True))
     for result in finished:
         text, problem = measured[id(result)]
@@ -513,8 +513,8 @@ def rules_threshold(rules: Rules) -> float:
     return rules.similarity_threshold if rules.similarity_threshold is not None else SIMILARITY_THRESHOLD
 
 
-#: Reports finished in one process below this many; above, in worker processes (fork).
-PARALLEL_FINISH_FROM = 40
+#: Skipped reports read in one process below this many; above, in worker processes (fork).
+PARALLEL_READ_FROM = 40
 _STAMPER = Stamper()
 
 
@@ -532,51 +532,37 @@ def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, tuple[
         return data, (None, problem)
 
 
-def after_render(reports: list[tuple[Path, Mapping[str, str] | None]], *, jobs: int | None = None
-                 ) -> list[tuple[ReportText | None, str | None]]:
-    """The post-render hook of a build: stamp each new report's provenance, then read its text.
+def read_reports(paths: list[Path], *, jobs: int | None = None) -> list[tuple[ReportText | None, str | None]]:
+    """The text of reports a build left as they were (skipped), for the length and the comparison.
 
-    ``reports`` are (path, custom properties), properties ``None`` for a report left
-    as it was (skipped). Each report is read back, stamped by copying its stored
-    entries (``provenance.Stamper``: a fraction of a millisecond), written again
-    atomically, and its body text taken from the same bytes (for the length and the
-    comparison). It runs once the batch is rendered, over every core for a large
-    batch, so the rewrite's disk wait and the text parsing overlap. Returns, per
-    report, its text (``None`` when unreadable) and a warning (``None`` when all
-    went well); a report that could not be stamped stays valid, with a warning.
+    Reports written by the build are measured in the worker before their one write
+    (``stamp_and_read``); only these are read back, over every core when there are many.
+    Returns, per report, its text (``None`` when unreadable) and a warning (``None`` when all went well).
     """
     import multiprocessing
     import os
 
     workers = (os.cpu_count() or 1) if jobs is None else jobs
-    if workers > 1 and len(reports) >= PARALLEL_FINISH_FROM and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and len(paths) >= PARALLEL_READ_FROM and "fork" in multiprocessing.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
 
         try:
             with ProcessPoolExecutor(min(workers, 8), mp_context=multiprocessing.get_context("fork")) as pool:
-                return list(pool.map(_finish_report, reports, chunksize=max(1, len(reports) // (workers * 4))))
+                return list(pool.map(_read_report, paths, chunksize=max(1, len(paths) // (workers * 4))))
         except (OSError, RuntimeError):
             pass
-    return [_finish_report(item) for item in reports]
+    return [_read_report(path) for path in paths]
 
 
-def _finish_report(item: tuple[Path, Mapping[str, str] | None]) -> tuple[ReportText | None, str | None]:
-    path, props = item
+def _read_report(path: Path) -> tuple[ReportText | None, str | None]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, f"无法读取已生成的 {path.name}（{exc.strerror or exc}）"
-    problem = None
-    if props is not None:
-        try:
-            data = _STAMPER.stamp(data, props)
-            atomic_write(path, data)
-        except (OSError, InputError) as exc:
-            problem = f"报告已生成，但未能写入来源信息（{getattr(exc, 'message', None) or exc}）"
     try:
-        return report_text(data, file=str(path)), problem
+        return report_text(data, file=str(path)), None
     except InputError:
-        return None, problem
+        return None, None
 
 
 def length_warning(chars: int, limit: int | None) -> str | None:
@@ -700,7 +686,7 @@ def render_plain(
     table = read_people(Path(people_path), sheet)
     if name_pattern:
         try:
-            shared_text_env().from_string(name_pattern)
+            text_template(name_pattern)  # refused here, before any file, not per person
         except TemplateError as exc:
             raise InputError(f"--name 的写法有误：{exc}") from None
     names = NameAllocator()
@@ -752,22 +738,31 @@ def check_office() -> None:
     require_office()
 
 
-def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60.0,
-             progress: Progress | None = None, project: Project | None = None, people: Path | None = None) -> None:
-    """Convert the batch's written reports to PDF beside them; a failed conversion fails that person."""
-    from .office import convert_to_pdf
+#: Sources → per source (the PDF, or None and why): the office pool by default, the running office in Writer.
+PdfConverter = Callable[[list[Path]], list[tuple[Path | None, str | None]]]
 
+
+def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60.0,
+             progress: Progress | None = None, project: Project | None = None, people: Path | None = None,
+             convert: PdfConverter | None = None) -> None:
+    """Convert the batch's written reports to PDF beside them; a failed conversion fails that person."""
     written = [report for report in batch.reports if report.status in ("written", "skipped") and report.file]
     if not written:
         return
-    results = convert_to_pdf([report.file for report in written if report.file], jobs=jobs, timeout=timeout,
-                             progress=progress)
-    for report, converted in zip(written, results, strict=True):
-        if converted.pdf is not None:
-            report.pdf = converted.pdf
+    if convert is None:
+        from .office import convert_to_pdf
+
+        def convert(sources: list[Path]) -> list[tuple[Path | None, str | None]]:
+            return [(result.pdf, result.error)
+                    for result in convert_to_pdf(sources, jobs=jobs, timeout=timeout, progress=progress)]
+
+    results = convert([report.file for report in written if report.file])
+    for report, (pdf, error) in zip(written, results, strict=True):
+        if pdf is not None:
+            report.pdf = pdf
         else:
             report.status = "failed"
-            report.errors.append(f"转换 PDF 失败：{converted.error}")
+            report.errors.append(f"转换 PDF 失败：{error}")
     batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
 
 

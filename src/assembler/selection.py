@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .rules import Rules
+from .rules import Entry, Rules
 from .snippets import Library
 from .yamlio import read_text
 
@@ -66,6 +66,18 @@ def checklist_title(rules: Rules, title: str | None = None) -> str:
     return rendered.strip()
 
 
+def checklist_groups(rules: Rules) -> list[tuple[str, list[Entry]]]:
+    """The rules' snippets grouped as the checklist and the Writer dialog show them: 开头, 一、…, 结尾."""
+    groups: list[tuple[str, list[Entry]]] = []
+    if rules.opening:
+        groups.append(("开头", list(rules.opening)))
+    for number, section in enumerate(rules.sections, start=1):
+        groups.append((f"{chinese_number(number)}、{section.heading}", list(section.entries)))
+    if rules.closing:
+        groups.append(("结尾", list(rules.closing)))
+    return groups
+
+
 def render_checklist(rules: Rules, library: Library, ticked: Iterable[str] | None = None,
                      title: str | None = None) -> str:
     """The checklist text for ``rules``; everything ticked unless ``ticked`` says otherwise."""
@@ -78,13 +90,8 @@ def render_checklist(rules: Rules, library: Library, ticked: Iterable[str] | Non
 
     out = [f"# {checklist_title(rules, title)} 选稿清单", ""]
     out.append("<!-- 勾选 [x] 表示采用该片段，[ ] 表示不用；每行第一个词是片段 id，其后文字仅供阅读。 -->")
-    if rules.opening:
-        out += ["", "## 开头", *(item(entry.id) for entry in rules.opening)]
-    for number, section in enumerate(rules.sections, start=1):
-        out += ["", f"## {chinese_number(number)}、{section.heading}"]
-        out += [item(entry.id) for entry in section.entries]
-    if rules.closing:
-        out += ["", "## 结尾", *(item(entry.id) for entry in rules.closing)]
+    for heading, entries in checklist_groups(rules):
+        out += ["", f"## {heading}", *(item(entry.id) for entry in entries)]
     return "\n".join(out) + "\n"
 
 

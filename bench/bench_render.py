@@ -21,8 +21,9 @@ peak of the summed RSS of the phase's process and all its workers (sampled every
 20 ms), and the largest single process. ``--memory`` renders a *generated stream*
 of 1,000 and then 10,000 people through ``render_jobs`` with every core and prints
 the ratio of the peaks (goal: at most 1.2); with ``--memory-build`` it also gives
-the peaks of the whole build for 1,000 vs 10,000 people (no similarity check) and
-1,000 vs 2,000 (with it). ``--profile`` times one person's path step by step.
+the peaks of the whole build for 1,000 vs 10,000 people, without and with the
+near-copy check (summed RSS, and summed PSS, which counts pages shared by the
+workers once). ``--profile`` times one person's path step by step.
 Not a test: the figures depend on the machine (see bench/README.md).
 """
 
@@ -161,22 +162,37 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-class TreeMemory:
-    """Peak of the summed RSS of this process and its workers, sampled in a thread.
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: each shared page counted once, split among the processes sharing it."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
-    Forked workers share the parent's pages until they write them, so the sum counts
-    those pages more than once: an upper bound, the same way for every phase.
+
+class TreeMemory:
+    """Peaks of the summed RSS and the summed PSS of this process and its workers, sampled in a thread.
+
+    Forked workers share the parent's pages until they write them, so the RSS sum counts
+    those pages once per process: an upper bound, the same way for every phase. The PSS
+    sum counts each page once: the memory the machine actually gives the batch.
     """
 
     def __init__(self, interval: float = 0.02) -> None:
         self.interval = interval
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in _tree(os.getpid())))
+            pids = _tree(os.getpid())
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in pids))
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(pid) for pid in pids))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeMemory:
@@ -192,7 +208,8 @@ def peak(tree: TreeMemory) -> dict[str, float]:
     """Peak memory in MB: parent + workers summed (sampled), and the largest single process."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"tree_mb": max(tree.peak_kb, own) / 1024, "rss_mb": own / 1024, "children_rss_mb": children / 1024}
+    return {"tree_mb": max(tree.peak_kb, own) / 1024, "pss_mb": tree.peak_pss_kb / 1024, "rss_mb": own / 1024,
+            "children_rss_mb": children / 1024}
 
 
 def phase(name: str, work: Path, count: int, jobs: int) -> dict[str, Any]:
@@ -227,8 +244,9 @@ def phase(name: str, work: Path, count: int, jobs: int) -> dict[str, Any]:
         elif name in ("build", "build-nosim"):
             start = time.perf_counter()
             batch = pipeline.build(project, people, out, jobs=jobs, force=True, check_similarity=name == "build")
-            seconds, reports = time.perf_counter() - start, len(batch.written)
-            assert not batch.failed, [r.errors for r in batch.failed[:3]]
+            seconds, counts = time.perf_counter() - start, batch.counts()  # reports stay on disk
+            reports = counts["written"]
+            assert not counts["failed"], next(r.errors for r in batch.reports if r.status == "failed")
         elif name == "render":
             queue = (RenderJob(p.selection, p.context, out / f"{i}.docx") for i, p in enumerate(plans))
             start = time.perf_counter()
@@ -366,7 +384,7 @@ def main() -> None:
     parser.add_argument("--memory", "--memory-check", dest="memory", action="store_true",
                         help="1,000 vs 10,000 people streamed: peak memory ratio")
     parser.add_argument("--memory-build", action="store_true",
-                        help="with --memory: the whole build too (no comparison 1,000 vs 10,000; with it 1,000 vs 2,000)")
+                        help="with --memory: the whole build too, 1,000 vs 10,000, without and with the near-copy check")
     parser.add_argument("--profile", action="store_true", help="where the time of one person goes")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every phase, interleaved; medians")
     parser.add_argument("--skip-naive", action="store_true")
@@ -396,13 +414,16 @@ def main() -> None:
                   f"(goal ≤ 1.2); largest process: main {large['rss_mb'] / small['rss_mb']:.3f}, "
                   f"worker {large['children_rss_mb'] / max(small['children_rss_mb'], 1e-9):.3f}")
             if args.memory_build:
-                # The whole build keeps a record per person (plan, result, text for the comparison).
-                print("whole `assembler build` (people file read and planned up front):")
-                for phase_name, sizes in (("build-nosim", (1000, 10000)), ("build", (1000, 2000))):
-                    first, second = (run_phase(phase_name, work, size, args.jobs) for size in sizes)
-                    print(f"  {phase_name:<12} {sizes[0]:>6} people: {first['tree_mb']:7.1f} MB (main "
-                          f"{first['rss_mb']:.1f}); {sizes[1]:>6}: {second['tree_mb']:7.1f} MB (main "
-                          f"{second['rss_mb']:.1f}); ratio {second['tree_mb'] / first['tree_mb']:.2f}")
+                # The whole build: people file read, planned and spooled to disk, then rendered,
+                # measured and (``build``) compared for near copies from small per-report sketches.
+                print("whole `assembler build` (peak MB of main + workers: summed RSS / summed PSS):")
+                for phase_name in ("build-nosim", "build"):
+                    first, second = (run_phase(phase_name, work, size, args.jobs) for size in (1000, 10000))
+                    print(f"  {phase_name:<12}  1,000 people: {first['tree_mb']:6.1f} / {first['pss_mb']:5.1f} "
+                          f"(main {first['rss_mb']:.1f}); 10,000: {second['tree_mb']:6.1f} / {second['pss_mb']:5.1f} "
+                          f"(main {second['rss_mb']:.1f}); ratio {second['tree_mb'] / first['tree_mb']:.3f} RSS, "
+                          f"{second['pss_mb'] / max(first['pss_mb'], 1e-9):.3f} PSS (goal ≤ 1.2); "
+                          f"{second['per_second']:.0f} reports/s")
             return
         phases = [] if args.skip_naive else [("naive", 1)]
         phases += [(name, jobs) for name in ("render", "build") for jobs in sorted({1, args.jobs})]

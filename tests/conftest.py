@@ -1,7 +1,17 @@
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
+
+
+def pytest_configure(config):
+    """Tests send Ctrl-C (SIGINT) to commands they start. A shell that runs the suite in the
+    background (``pytest &`` in a script) starts it with SIGINT ignored, and children inherit
+    that: put the normal handler back, so that they get the signal as a user's terminal sends it."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

@@ -1,3 +1,4 @@
+import json
 import os
 
 import pytest
@@ -43,3 +44,31 @@ def test_stale_temps_removed(tmp_path):
     removed = remove_stale_temps(tmp_path)
     assert [p.name for p in removed] == [".~assembler-x.tmp"]
     assert os.listdir(tmp_path) == ["keep.docx"]
+
+
+def test_allocator_keeps_a_numbered_long_name_within_the_limit():
+    from assembler.output import MAX_NAME_BYTES
+
+    stem = safe_filename("2022年度述职述廉报告-" + "0" * 300)
+    assert len(stem.encode("utf-8")) == MAX_NAME_BYTES
+    names = NameAllocator()
+    first, second, third = (names.allocate(stem, ".docx") for _ in range(3))
+    assert first == stem + ".docx"
+    assert second.endswith("0-2.docx") and third.endswith("0-3.docx")
+    for name in (second, third):
+        assert len(name.removesuffix(".docx").encode("utf-8")) == MAX_NAME_BYTES
+        assert safe_filename(name.removesuffix(".docx")) + ".docx" == name
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_manifest_written_report_by_report_reads_as_json_dumps(tmp_path, count):
+    from assembler.output import write_manifest
+
+    reports = [{"row": n + 2, "name": f"人员{n}", "warnings": ["多行\n值", "\x00reports\x00"],
+                "variants": {"a": 1}, "nested": {"list": [1, {"x": None}]}} for n in range(count)]
+    data = {"tool": "assembler", "warnings": ["警告\ud800"], "summary": {"written": count},
+            "reports": reports, "similar": [], "after": "reports"}
+    path = write_manifest(tmp_path, {**data, "reports": (r for r in reports)})  # a generator, written one by one
+    expected = json.dumps(data, ensure_ascii=False, indent=2).replace("\ud800", "\ufffd")
+    assert path.read_text(encoding="utf-8") == expected
+    assert json.loads(path.read_text(encoding="utf-8"))["reports"] == reports

@@ -780,3 +780,61 @@ def test_typed_values_are_text_list_and_num_types(tmp_path):
     result = one({"分管工作": "党建，宣传", "项目投资（万元）": "1,200.50"})
     assert type(result.values["duties"]) is TextList and type(result.values["investment"]) is Num
     assert str(result.values["investment"]) == "1200.50"
+
+
+# ---- streaming: a batch reads people one at a time
+
+
+def test_open_people_reads_the_header_at_once_and_rows_lazily(tmp_path):
+    from assembler.people import open_people
+
+    path = tmp_path / "p.csv"
+    lines = ["姓名,单位"] + [f"人员{n},青山镇" for n in range(1, 2000)] + ["张三,青山镇,多出的值"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stream = open_people(path)
+    assert stream.headers == ["姓名", "单位"]  # no error yet: the bad row is far down
+    first = next(stream.rows)
+    assert (first.row, first.values) == (2, {"姓名": "人员1", "单位": "青山镇"})
+    with pytest.raises(InputError) as caught:
+        for _ in stream.rows:
+            pass
+    assert caught.value.row == 2001 and "值比列名多" in caught.value.message
+
+
+def test_open_people_bad_header_fails_before_any_row(tmp_path):
+    from assembler.people import open_people
+
+    path = tmp_path / "p.csv"
+    path.write_text("姓名,单位,姓名\n张三,青山镇,张三\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        open_people(path)
+    assert caught.value.row == 1 and "重复" in caught.value.message
+
+
+def test_large_gbk_csv_is_detected_and_read_across_pieces(tmp_path):
+    """More than one read piece (1 MiB): a two-byte character straddles a piece boundary and must not
+    make GBK look invalid, nor the rows come out garbled."""
+    path = tmp_path / "p.csv"
+    rows = [f"人员{n:05d},{'党建、驻村帮扶、网格化治理' * 3}" for n in range(30000)]
+    data = ("姓名,分管工作\n" + "\n".join(rows) + "\n").encode("gbk")
+    assert len(data) > 2 * (1 << 20)
+    path.write_bytes(data)
+    table = read_people(path)
+    assert len(table.rows) == 30000
+    assert table.rows[-1].values == {"姓名": "人员29999", "分管工作": "党建、驻村帮扶、网格化治理" * 3}
+    assert table.rows[-1].row == 30001
+
+
+def test_detect_encoding_on_bytes_matches_the_file_reader():
+    from assembler.people import detect_encoding
+
+    assert detect_encoding(GBK_TEXT.encode("gbk"), file="p.csv") == "gb18030"
+    assert detect_encoding(GBK_TEXT.encode("utf-8-sig"), file="p.csv") == "utf-8-sig"
+    assert detect_encoding(GBK_TEXT.encode("utf-16"), file="p.csv") == "utf-16"
+
+
+def test_xlsx_streamed_rows_keep_vertical_merges_across_many_rows(tmp_path):
+    rows = [["姓名", "单位"]] + [[f"人员{n}", "青山镇" if n == 0 else None] for n in range(300)]
+    path = xlsx(tmp_path / "p.xlsx", rows, merge=["B2:B301"])
+    table = read_people(path)
+    assert [r.values["单位"] for r in table.rows] == ["青山镇"] * 300

@@ -76,20 +76,25 @@ def progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, in
 def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
     for warning in batch.warnings:
         echo_err(f"警告：{warning}")
-    measured = [report for report in batch.reports if report.chars is not None and report.file is not None]
-    if measured:
-        limit = f"（上限 {batch.max_chars} 字）" if batch.max_chars else ""
-        click.echo(f"各报告正文字数{limit}：")
-        for report in measured:
-            over = "  超出上限" if batch.max_chars and report.chars > batch.max_chars else ""  # type: ignore[operator]
-            click.echo(f"  {report.file.name}：{report.chars} 字{over}")  # type: ignore[union-attr]
+    # the reports are read one at a time (a build keeps them on disk), twice
+    limit = f"（上限 {batch.max_chars} 字）" if batch.max_chars else ""
+    heading = f"各报告正文字数{limit}："
+    for report in batch.reports:
+        if report.chars is None or report.file is None:
+            continue
+        if heading:
+            click.echo(heading)
+            heading = ""
+        over = "  超出上限" if batch.max_chars and report.chars > batch.max_chars else ""
+        click.echo(f"  {report.file.name}：{report.chars} 字{over}")
     for report in batch.reports:
         for warning in report.warnings:
             echo_err(f"警告：{people}:第{report.row}行: {report.name}：{warning}")
         for error in report.errors:
             echo_err(f"错误：{people}:第{report.row}行: {report.name}：{error}")
+    counts = batch.counts()
     click.echo(
-        f"已生成 {len(batch.written)} 份，跳过 {len(batch.skipped)} 份，失败 {len(batch.failed)} 份；"
+        f"已生成 {counts['written']} 份，跳过 {counts['skipped']} 份，失败 {counts['failed']} 份；"
         f"输出目录 {batch.outdir}，清单 {batch.manifest}"
     )
 

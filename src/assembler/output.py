@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,11 @@ class NameAllocator:
         candidate = stem
         counter = 2
         while (candidate + suffix).casefold() in self.used:
-            candidate = f"{stem}-{counter}"
+            mark = f"-{counter}"
+            head = stem  # a stem at the length limit gives way to the mark, so the name stays within it
+            while head and len((head + mark).encode("utf-8")) > MAX_NAME_BYTES:
+                head = head[:-1]
+            candidate = head + mark
             counter += 1
         self.used.add((candidate + suffix).casefold())
         return candidate + suffix
@@ -67,20 +72,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     The temporary name carries this process's id, so that ``remove_stale_temps`` of another
     run in the same folder leaves the files of a process that is still writing alone.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_chunks(path, (data,))
 
 
 def _writer_alive(path: Path) -> bool:
@@ -140,11 +132,55 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def write_manifest(folder: Path, data: dict[str, Any]) -> Path:
-    """``manifest.json``: UTF-8 even when a message quotes a value with a lone surrogate (shown as U+FFFD)."""
+    """``manifest.json``: UTF-8 even when a message quotes a value with a lone surrogate (shown as U+FFFD).
+
+    ``data["reports"]`` may be any iterable: its items are encoded one at a time, so a
+    batch of ten thousand never holds its whole manifest as one string (the file reads
+    as ``json.dumps(data, indent=2)`` would give it).
+    """
     path = folder / "manifest.json"
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    atomic_write(path, _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8"))
+    atomic_write_chunks(path, _manifest_chunks(data))
     return path
+
+
+def _manifest_chunks(data: dict[str, Any]) -> Iterable[bytes]:
+    def encode(text: str) -> bytes:
+        return _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+    if "reports" not in data:
+        yield encode(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return
+    reports = data["reports"]
+    mark = f"\x00reports-{uuid.uuid4().hex}\x00"  # a place holder no value of the manifest can hold
+    head, tail = json.dumps({**data, "reports": mark}, ensure_ascii=False, indent=2,
+                            default=str).split(json.dumps(mark))
+    yield encode(head)
+    first = True
+    for report in reports:
+        item = json.dumps(report, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")
+        yield encode(("[\n    " if first else ",\n    ") + item)
+        first = False
+    yield encode("[]" if first else "\n  ]")
+    yield encode(tail)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """``atomic_write`` for data produced piece by piece."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def existing(paths: Iterable[Path]) -> list[Path]:

@@ -2,7 +2,9 @@
 
 ``read_people`` gives the raw table: the headers and one ``PersonRow`` per person,
 numbered the way the user sees it (the spreadsheet row, or the item of a YAML/JSON
-list). ``match_headers`` ties headers to declared variables (by name or label), and
+list). ``open_people`` gives the same rows one at a time as they are read, so a
+batch of ten thousand people never holds the whole sheet (Excel and CSV).
+``match_headers`` ties headers to declared variables (by name or label), and
 ``type_values`` types one person's cells: a bad value becomes an error *for that
 person*, never an exception, so the rest of the batch goes on.
 """
@@ -16,10 +18,10 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import InputError
 from .values import CnDate, Num, TextList, VarSpec, clean_text, convert, is_blank, show_value
@@ -67,11 +69,28 @@ class PeopleTable:
     rows: list[PersonRow]
 
 
+@dataclass
+class PeopleStream:
+    """A people file whose header row has been read and checked; ``rows`` reads the rest
+    once, lazily. Problems with the file further down raise ``InputError`` while iterating,
+    so a caller that must not write anything for a bad file reads it through first."""
+
+    path: Path
+    headers: list[str]
+    rows: Iterator[PersonRow]
+
+
 # ---------------------------------------------------------------- reading
 
 
 def read_people(path: Path, sheet: str | None = None) -> PeopleTable:
     """Read a people file; every problem with the file itself is an ``InputError``."""
+    stream = open_people(path, sheet)
+    return PeopleTable(path=stream.path, headers=stream.headers, rows=list(stream.rows))
+
+
+def open_people(path: Path, sheet: str | None = None) -> PeopleStream:
+    """The people file as a stream of rows (see ``PeopleStream``)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
@@ -89,10 +108,10 @@ def read_people(path: Path, sheet: str | None = None) -> PeopleTable:
         raise InputError(f"不支持的人员表格式{shown}；支持的格式：{supported}，请另存为其中一种", file=path)
     if suffix in SPREADSHEET_SUFFIXES:
         return _read_xlsx(path, sheet)
-    data = _read_bytes(path)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path, data)
-    return _read_data(path, data, suffix)
+        return _read_csv(path)
+    table = _read_data(path, _read_bytes(path), suffix)
+    return PeopleStream(path=table.path, headers=table.headers, rows=iter(table.rows))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -129,19 +148,22 @@ def _row_blank(cells: Sequence[Any]) -> bool:
     return all(is_blank(cell) for cell in cells)
 
 
-def _first_row(grid: list[tuple[int, list[Any]]]) -> int | None:
-    for index, (_, cells) in enumerate(grid):
-        if not _row_blank(cells):
-            return index
-    return None
+Grid = Iterable[tuple[int, list[Any]]]
 
 
-def _table_from_grid(path: Path, grid: list[tuple[int, list[Any]]], *, kind: str) -> PeopleTable:
-    """Header row = the first non-empty row; people = every later non-empty row."""
-    start = _first_row(grid)
-    if start is None:
+def _table_from_grid(path: Path, grid: Grid, *, kind: str, merges: _Merges | None = None) -> PeopleStream:
+    """Header row = the first non-empty row; people = every later non-empty row.
+
+    The grid is read up to the header row here (so a bad header fails at once) and
+    the rest as the stream's rows are taken.
+    """
+    rows_in = iter(grid)
+    header_row, header_cells = next(((number, cells) for number, cells in rows_in if not _row_blank(cells)),
+                                    (0, []))
+    if not header_row:
         raise InputError(_EMPTY_TABLE, file=path)
-    header_row, header_cells = grid[start]
+    if merges is not None:
+        merges.check_header(header_row)
     headers = [_header_text(cell) for cell in header_cells]
     seen: dict[str, int] = {}
     for index, header in enumerate(headers):
@@ -154,8 +176,16 @@ def _table_from_grid(path: Path, grid: list[tuple[int, list[Any]]], *, kind: str
                 file=path, row=header_row,
             )
         seen[header] = index
-    rows: list[PersonRow] = []
-    for number, cells in grid[start + 1:]:
+    return PeopleStream(path=path, headers=list(seen),
+                        rows=_grid_rows(path, rows_in, headers, seen, header_row, kind, merges))
+
+
+def _grid_rows(path: Path, rows_in: Iterator[tuple[int, list[Any]]], headers: list[str], seen: dict[str, int],
+               header_row: int, kind: str, merges: _Merges | None) -> Iterator[PersonRow]:
+    found = False
+    for number, cells in rows_in:
+        if merges is not None:
+            merges.apply(number, cells)
         if _row_blank(cells):
             continue
         values: dict[str, Any] = {}
@@ -180,13 +210,13 @@ def _table_from_grid(path: Path, grid: list[tuple[int, list[Any]]], *, kind: str
                 )
         for header in seen:
             values.setdefault(header, None)
-        rows.append(PersonRow(row=number, values=values, kind="table"))
-    if not rows:
+        found = True
+        yield PersonRow(row=number, values=values, kind="table")
+    if not found:
         raise InputError(
             f"人员表只有列名，没有人员：请从第{header_row + 1}行起每行填写一个人",
             file=path, row=header_row,
         )
-    return PeopleTable(path=path, headers=list(seen), rows=rows)
 
 
 # ---- Excel
@@ -221,7 +251,7 @@ def _check_xlsx_size(path: Path) -> None:
         )
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> PeopleTable:
+def _read_xlsx(path: Path, sheet: str | None) -> PeopleStream:
     from openpyxl import load_workbook
 
     _check_xlsx_size(path)
@@ -250,20 +280,31 @@ def _read_xlsx(path: Path, sheet: str | None) -> PeopleTable:
             if not hasattr(ws, "iter_rows"):
                 raise InputError(f"“{chosen}”是图表，不是工作表；请指定填写人员的工作表", file=path)
         ws.reset_dimensions()
-        grid = [
-            (number, [_excel_value(value) for value in cells])
-            for number, cells in enumerate(ws.iter_rows(values_only=True), start=1)
-        ]
         merged = _merged_ranges(path, getattr(ws, "_worksheet_path", None))
     except InputError:
+        book.close()
         raise
     except Exception:
+        book.close()
         raise InputError(f"无法读取 Excel 文件（文件已损坏），{_RESAVE_XLSX}", file=path) from None
+    return _table_from_grid(path, _sheet_rows(path, book, ws), kind="xlsx",
+                            merges=_Merges(path, merged) if merged else None)
+
+
+def _sheet_rows(path: Path, book: Any, ws: Any) -> Iterator[tuple[int, list[Any]]]:
+    """The sheet's rows as they are parsed; the workbook closes when they run out (or the reader stops)."""
+    try:
+        rows = enumerate(ws.iter_rows(values_only=True), start=1)
+        while True:
+            try:
+                number, cells = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise InputError(f"无法读取 Excel 文件（文件已损坏），{_RESAVE_XLSX}", file=path) from None
+            yield number, [_excel_value(value) for value in cells]
     finally:
         book.close()
-    if merged:
-        _apply_merges(path, grid, merged)
-    return _table_from_grid(path, grid, kind="xlsx")
 
 
 _MERGE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)"')
@@ -293,93 +334,138 @@ def _merged_ranges(path: Path, sheet_path: str | None) -> list[tuple[str, int, i
     return out
 
 
-def _apply_merges(path: Path, grid: list[tuple[int, list[Any]]],
-                  merged: list[tuple[str, int, int, int, int]]) -> None:
-    """Merged cells: an error in the header row; a vertical merge in the data is filled down.
+class _Merges:
+    """Merged cells, applied row by row: an error in the header row; a vertical merge in the
+    data is filled down.
 
     A cell merged over several people (单位 for a whole office) means the same value
     for each of them; a merge across columns has no such reading and is refused.
     """
-    start = _first_row(grid)
-    if start is None:
-        return
-    header_row = grid[start][0]
-    by_number = {number: cells for number, cells in grid}
-    for ref, min_col, min_row, max_col, max_row in sorted(merged, key=lambda item: (item[2], item[1])):
-        if max_row < header_row:
-            continue
-        if min_row <= header_row:
-            raise InputError(
-                f"第{header_row}行有合并单元格（{ref}），请取消合并：每一列都要有自己的列名；"
-                "如果上面是表格标题，请删除标题行，让列名位于第一行",
-                file=path, row=header_row,
-            )
-        top = by_number.get(min_row, [])
-        value = top[min_col - 1] if len(top) >= min_col else None
-        if is_blank(value):
-            continue
-        if max_col > min_col:
-            raise InputError(
-                f"第{min_row}行有跨列的合并单元格（{ref}），请取消合并，把值分别填入每一列",
-                file=path, row=min_row,
-            )
-        for number in range(min_row + 1, max_row + 1):
-            cells = by_number.get(number)
-            if cells is None:
+
+    def __init__(self, path: Path, merged: list[tuple[str, int, int, int, int]]) -> None:
+        self.path = path
+        self.pending = sorted(merged, key=lambda item: (item[2], item[1]))
+        self.active: list[tuple[int, int, Any]] = []  # (column, last row, value)
+
+    def check_header(self, header_row: int) -> None:
+        kept = []
+        for ref, min_col, min_row, max_col, max_row in self.pending:
+            if max_row < header_row:
                 continue
-            while len(cells) < min_col:
+            if min_row <= header_row:
+                raise InputError(
+                    f"第{header_row}行有合并单元格（{ref}），请取消合并：每一列都要有自己的列名；"
+                    "如果上面是表格标题，请删除标题行，让列名位于第一行",
+                    file=self.path, row=header_row,
+                )
+            kept.append((ref, min_col, min_row, max_col, max_row))
+        self.pending = kept
+
+    def apply(self, number: int, cells: list[Any]) -> None:
+        self.active = [merge for merge in self.active if merge[1] >= number]
+        for column, _, value in self.active:
+            while len(cells) < column:
                 cells.append(None)
-            if is_blank(cells[min_col - 1]):
-                cells[min_col - 1] = value
+            if is_blank(cells[column - 1]):
+                cells[column - 1] = value
+        while self.pending and self.pending[0][2] <= number:
+            ref, min_col, min_row, max_col, max_row = self.pending.pop(0)
+            value = cells[min_col - 1] if min_row == number and len(cells) >= min_col else None
+            if is_blank(value):
+                continue
+            if max_col > min_col:
+                raise InputError(
+                    f"第{min_row}行有跨列的合并单元格（{ref}），请取消合并，把值分别填入每一列",
+                    file=self.path, row=min_row,
+                )
+            self.active.append((min_col, max_row, value))
 
 
 # ---- CSV
 
 
 def decode_text(data: bytes, *, file: str | Path) -> str:
-    """Bytes of a text file the user saved: UTF-8 (with or without BOM), UTF-16, GB18030, others.
+    """Bytes of a text file the user saved, decoded as ``detect_encoding`` finds."""
+    return data.decode(detect_encoding(data, file=file))
+
+
+class _Source:
+    """A text file's bytes: in memory, or read from disk piece by piece (a CSV of ten
+    thousand people is megabytes, and is never held whole)."""
+
+    PIECE = 1 << 20
+
+    def __init__(self, *, data: bytes | None = None, path: Path | None = None) -> None:
+        self.data = data
+        self.path = path
+
+    def open(self) -> BinaryIO:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        try:
+            return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+        except OSError as exc:
+            raise InputError(f"无法读取文件（{exc.strerror or exc}），请确认文件没有被其他程序占用",
+                             file=self.path) from None
+
+    def pieces(self) -> Iterator[bytes]:
+        with self.open() as handle:
+            try:
+                while piece := handle.read(self.PIECE):
+                    yield piece
+            except OSError as exc:
+                raise InputError(f"无法读取文件（{exc.strerror or exc}），请确认文件没有被其他程序占用",
+                                 file=self.path) from None
+
+    def head(self, size: int = 4096) -> bytes:
+        with self.open() as handle:
+            return handle.read(size)
+
+    def all(self) -> bytes:
+        return self.data if self.data is not None else b"".join(self.pieces())
+
+    def blank(self) -> bool:
+        return all(not piece.strip(b" \t\r\n\xef\xbb\xbf") for piece in self.pieces())
+
+
+def detect_encoding(data: bytes, *, file: str | Path) -> str:
+    """The codec of a text file the user saved: UTF-8 (with or without BOM), UTF-16, GB18030, others.
 
     Excel in China saves CSV as GBK (“ANSI”), which GB18030 covers; charset-normalizer
-    is asked only when neither UTF-8 nor GB18030 fits.
+    is asked only when neither UTF-8 nor GB18030 fits. The codec names returned drop a
+    BOM when decoding.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        try:
-            return data.decode("utf-32")
-        except UnicodeDecodeError:
-            pass
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
+    return _detect(_Source(data=data), file=file)
+
+
+def _detect(source: _Source, *, file: str | Path) -> str:
+    """``detect_encoding``; candidates are tried piece by piece, so a large file is never held
+    decoded (or, from disk, read whole) only to be checked."""
+    head = source.head()
+    if head.startswith(b"\xef\xbb\xbf") and _decodes(source, "utf-8-sig"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) and _decodes(source, "utf-32"):
+        return "utf-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not head.startswith(b"\xff\xfe\x00\x00") \
+            and _decodes(source, "utf-16"):
+        return "utf-16"
     tried = ["UTF-8", "GB18030（含 GBK、GB2312）"]
-    head = data[:4096]
     if b"\x00" in head:
         # UTF-16 without a BOM: ASCII characters leave a zero byte beside them. A stray NUL
         # in a UTF-8 file is not that (UTF-16 text is almost never valid UTF-8 with few zeros).
         odd, even = head[1::2].count(0), head[0::2].count(0)
-        if max(odd, even) * 5 < len(head) // 2:
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
+        if max(odd, even) * 5 < len(head) // 2 and _decodes(source, "utf-8"):
+            return "utf-8"
         encoding = "utf-16-le" if odd >= even else "utf-16-be"
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            tried.insert(0, "UTF-16")
+        if _decodes(source, encoding):
+            return encoding
+        tried.insert(0, "UTF-16")
     else:
         for encoding in ("utf-8", "gb18030"):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        guess = _guess_encoding(data)
+            if _decodes(source, encoding):
+                return encoding
+        guess = _guess_encoding(source.all())
         if guess is not None:
             return guess
         tried.append("Big5、Shift_JIS、EUC-KR 等")
@@ -389,6 +475,20 @@ def decode_text(data: bytes, *, file: str | Path) -> str:
     )
 
 
+def _decodes(source: _Source | bytes, encoding: str) -> bool:
+    import codecs
+
+    pieces = source.pieces() if isinstance(source, _Source) else iter((source,))
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        for piece in pieces:
+            decoder.decode(piece)
+        decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
 def _guess_encoding(data: bytes) -> str | None:
     try:
         from charset_normalizer import from_bytes
@@ -396,17 +496,14 @@ def _guess_encoding(data: bytes) -> str | None:
         return None
     candidates = ["big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"]
     best = from_bytes(data, cp_isolation=candidates).best()
-    if best is None:
+    if best is None or not _decodes(data, best.encoding):
         return None
-    try:
-        return data.decode(best.encoding)
-    except (UnicodeDecodeError, LookupError):
-        return None
+    return best.encoding
 
 
-def _delimiter(text: str) -> str:
+def _delimiter(lines: Iterable[str]) -> str:
     """The delimiter among , TAB ; that the header line uses most (outside quotes)."""
-    for line in text.split("\n"):
+    for line in lines:
         if line.strip().strip(",;\t").strip():
             header = re.sub(r'"[^"]*"', "", line)
             counts = {sep: header.count(sep) for sep in (",", "\t", ";")}
@@ -415,28 +512,42 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _read_csv(path: Path, data: bytes) -> PeopleTable:
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+def _read_csv(path: Path) -> PeopleStream:
+    source = _Source(path=path)
+    if source.blank():
         raise InputError(_EMPTY_TABLE, file=path)
-    text = decode_text(data, file=path)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    encoding = _detect(source, file=path)
+    with io.TextIOWrapper(source.open(), encoding=encoding) as lines:
+        first = next((line for line in lines if line.strip()), "")
+    with io.TextIOWrapper(source.open(), encoding=encoding) as lines:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(lines)
     if delimiter == "," and "," not in first and "，" in first:
         raise InputError(
             "第一行的列名之间用了中文逗号“，”；CSV 文件要用英文逗号“,”分隔各列，请改正后再试（或改用 .xlsx）",
             file=path, row=1,
         )
-    # strict: an unclosed quote is an error, not one cell swallowing the rest of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    grid: list[tuple[int, list[Any]]] = []
+    # decoded as it is read; strict: an unclosed quote is an error, not one cell swallowing the rest.
+    text = io.TextIOWrapper(source.open(), encoding=encoding, newline="")
+    return _table_from_grid(path, _csv_rows(path, text, delimiter), kind="csv")
+
+
+def _csv_rows(path: Path, text: io.TextIOWrapper, delimiter: str) -> Iterator[tuple[int, list[Any]]]:
     number = 0
-    try:
-        for number, record in enumerate(reader, start=1):
-            grid.append((number, list(record)))
-    except csv.Error as exc:
-        raise InputError(f"CSV 格式错误（{exc}），请检查引号是否成对；也可{_RESAVE_CSV}",
-                         file=path, row=number + 1) from None
-    return _table_from_grid(path, grid, kind="csv")
+    with text:
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(f"CSV 格式错误（{exc}），请检查引号是否成对；也可{_RESAVE_CSV}",
+                                 file=path, row=number + 1) from None
+            except (OSError, UnicodeDecodeError):  # changed or lost while being read
+                raise InputError(f"读取文件时出错（文件可能正被修改），请关闭其他程序后重试；也可{_RESAVE_CSV}",
+                                 file=path, row=number + 1) from None
+            number += 1
+            yield number, list(record)
 
 
 # ---- YAML / JSON

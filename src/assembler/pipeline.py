@@ -9,12 +9,11 @@ a problem with one person is recorded for that person and the batch goes on.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import TemplateError
 
@@ -26,8 +25,11 @@ from .errors import EXIT_OK, EXIT_PARTIAL, InputError
 from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
 from .people import (
     HeaderMap,
+    PeopleStream,
     PeopleTable,
+    PersonRow,
     match_headers,
+    open_people,
     parse_assignments,
     plain_values,
     read_people,
@@ -38,18 +40,15 @@ from .provenance import BatchProvenance, Stamper
 from .render import PreparedTemplate
 from .rules import RESERVED_NAMES, Entry, Rules, load_rules
 from .selection import Checklist, apply_overrides, read_checklist
-from .similarity import (
-    SKIPPED_STYLES,
-    ReportText,
-    SimilarPair,
-    compare,
-    count_chars,
-    no_own_figures,
-    report_text,
-)
+from .similarity import SKIPPED_STYLES, SimilarPair, count_chars, no_own_figures, report_text
 from .snippets import Library, Snippet, load_library
+from .spool import Spool, SpooledList
 from .text import docx_paragraphs, docx_text
 from .values import VarSpec, convert, is_blank
+from .variants import VariantDealer, Variants
+
+if TYPE_CHECKING:
+    from .nearcopies import NearCopies, Sketch
 
 Progress = Callable[[int, int], None]
 
@@ -294,15 +293,15 @@ def _source_variables(source: str) -> frozenset[str]:
 
 @dataclass
 class People:
-    """A people file read and matched against the project's variables."""
+    """A people file matched against the project's variables: every row read
+    (``load_people``), or rows read one at a time (``stream_people``, for a batch)."""
 
-    table: PeopleTable
+    table: PeopleTable | PeopleStream
     header_map: HeaderMap
     warnings: list[str]
 
 
-def load_people(project: Project, path: Path, sheet: str | None = None) -> People:
-    table = read_people(Path(path), sheet)
+def _matched(project: Project, table: PeopleTable | PeopleStream, path: Path) -> People:
     hmap = match_headers(table.headers, project.specs, file=path)
     warnings = []
     if hmap.unknown:
@@ -310,54 +309,64 @@ def load_people(project: Project, path: Path, sheet: str | None = None) -> Peopl
     return People(table=table, header_map=hmap, warnings=warnings)
 
 
+def load_people(project: Project, path: Path, sheet: str | None = None) -> People:
+    return _matched(project, read_people(Path(path), sheet), path)
+
+
+def stream_people(project: Project, path: Path, sheet: str | None = None) -> People:
+    """The header row read and matched now; the rows as they are taken (once)."""
+    return _matched(project, open_people(Path(path), sheet), path)
+
+
+def plan_row(project: Project, people: People, row: PersonRow, common: Mapping[str, Any]) -> PersonPlan:
+    """One row of the people file typed and planned (variants are dealt over the batch afterwards)."""
+    typed = type_values(row, people.header_map, project.specs, file=people.table.path)
+    plan = plan_person(project, row.row, typed.values, typed.overrides, common,
+                       warnings=typed.warnings, errors=typed.errors)
+    if plan.ok:
+        figures: set[str] = set()
+        for snippet_id in plan.included:
+            figures |= _body_variables(project.library[snippet_id])
+        warning = no_own_figures(plan.context, project.specs, figures, own=typed.values)
+        if warning:
+            plan.warnings.append(warning)
+    return plan
+
+
 def plan_people(project: Project, people: People, common: Mapping[str, Any],
                 variant: int | None = None) -> list[PersonPlan]:
     """Plan every row of the people file; variants are spread over the whole batch."""
-    plans = []
-    for row in people.table.rows:
-        typed = type_values(row, people.header_map, project.specs, file=people.table.path)
-        plan = plan_person(project, row.row, typed.values, typed.overrides, common,
-                           warnings=typed.warnings, errors=typed.errors)
-        if plan.ok:
-            figures: set[str] = set()
-            for snippet_id in plan.included:
-                figures |= _body_variables(project.library[snippet_id])
-            warning = no_own_figures(plan.context, project.specs, figures, own=typed.values)
-            if warning:
-                plan.warnings.append(warning)
-        plans.append(plan)
+    plans = [plan_row(project, people, row, common) for row in people.table.rows]
     assign_variants(project, plans, variant)
     return plans
 
 
-def assign_variants(project: Project, plans: list[PersonPlan], pin: int | None = None) -> None:
-    """Give each person one body of every snippet that has variants.
+def variant_dealer(project: Project, pin: int | None = None) -> VariantDealer:
+    """A dealer for the project's snippets that have variants (see ``variants``)."""
+    counts = [(entry.id, 1 + len(project.library[entry.id].variants)) for entry in project.entries()]
+    return VariantDealer(counts, pin)
 
-    The choice depends only on the person's name and the snippet (stable from run
-    to run); within a batch people are dealt the variants in turn, in that hashed
-    order, so colleagues get different texts wherever the library offers them.
-    ``pin`` (``--variant N``) gives everyone body N.
-    """
+
+def assign_variants(project: Project, plans: list[PersonPlan], pin: int | None = None) -> None:
+    """Deal variants over plans held in memory: sets ``variants`` and the context's ``variants``."""
+    dealer = variant_dealer(project, pin)
     for plan in plans:
-        plan.context["variants"] = {}
-    for entry in project.entries():
-        snippet = project.library[entry.id]
-        count = 1 + len(snippet.variants)
-        if count == 1:
-            continue
-        holders = [plan for plan in plans if entry.id in plan.included]
-        holders.sort(key=lambda plan: (hashlib.sha256(f"{entry.id}\0{plan.name}".encode()).hexdigest(), plan.row))
-        for index, plan in enumerate(holders):
-            choice = min(max(pin, 1), count) if pin else index % count + 1
-            plan.context["variants"][entry.id] = choice
-            plan.variants[entry.id] = choice
+        dealer.add(plan.name, plan.row, plan.included)
+    dealer.deal()
+    for index, plan in enumerate(plans):
+        chosen = dealer.chosen(index)
+        plan.variants = dict(chosen)
+        plan.context["variants"] = dict(chosen)
 
 
 # ---------------------------------------------------------------- batches
 
 
-@dataclass
+@dataclass(slots=True)
 class ReportResult:
+    """One person's outcome; a batch keeps one per person, so it is kept small (slots, and
+    ``snippets``, ``variants`` and ``provenance`` shared between people who have the same)."""
+
     row: int
     name: str
     status: str  # written | skipped | failed
@@ -366,7 +375,7 @@ class ReportResult:
     snippets: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    variants: dict[str, int] = field(default_factory=dict)
+    variants: Mapping[str, int] = field(default_factory=dict)
     provenance: dict[str, Any] | None = None  # library commit and snippet hashes (build only)
     chars: int | None = None  # Chinese characters in the body (build only), see similarity.count_chars
 
@@ -378,7 +387,7 @@ class ReportResult:
             "file": self.file.name if self.file else None,
             "pdf": self.pdf.name if self.pdf else None,
             "snippets": self.snippets,
-            "variants": self.variants,
+            "variants": dict(self.variants),
             "warnings": self.warnings,
             "errors": self.errors,
         }
@@ -391,13 +400,25 @@ class ReportResult:
 
 @dataclass
 class BatchResult:
+    """A batch's outcome. ``reports`` may live on disk (``SpooledList``, from ``build``): an item
+    read from it is a copy, stored back by ``reports[i] = report``."""
+
     outdir: Path
-    reports: list[ReportResult]
+    reports: MutableSequence[ReportResult]
     warnings: list[str]
     manifest: Path | None = None
-    similar: list[SimilarPair] | None = None  # None: not compared
+    similar: list[SimilarPair] | None = None  # None: not compared; else the closest pairs
     similarity_threshold: float | None = None
+    similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
+    similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
     max_chars: int | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Reports per status (written, skipped, failed), without holding them all."""
+        counts = dict.fromkeys(("written", "skipped", "failed"), 0)
+        for report in self.reports:
+            counts[report.status] = counts.get(report.status, 0) + 1
+        return counts
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -413,7 +434,7 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_PARTIAL if self.failed else EXIT_OK
+        return EXIT_PARTIAL if self.counts()["failed"] else EXIT_OK
 
 
 def build(
@@ -433,79 +454,164 @@ def build(
 ) -> BatchResult:
     """Build every person's report into ``outdir``; see the module docstring for the guarantees.
 
-    Each report is stamped with its provenance and measured in its worker
-    (``stamp_and_read``), and the batch is compared for near copies
-    (``similarity_threshold``: the rules' ``similarity_threshold``, else 0.8).
+    Two passes keep memory flat however long the people file: the first reads, checks
+    and plans every row (nothing is written if the file itself is bad), keeping on disk
+    what the second needs (``Spool``) and in memory only what dealing variants needs;
+    the second streams the plans through the renderer. Each report is stamped with its
+    provenance and measured in its worker (``stamp_and_read``), and the batch is
+    compared for near copies (``similarity_threshold``: the rules' ``similarity_threshold``,
+    else 0.8) through a bounded index (``nearcopies``).
     """
-    people = load_people(project, people_path, sheet)
+    people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
-    plans = [plan for plan in plan_people(project, people, typed_common, variant) if only is None or only(plan)]
-    names = NameAllocator()
-    targets: dict[int, Path] = {}
-    for plan in plans:
-        if plan.ok and plan.output_stem:
-            targets[id(plan)] = outdir / names.allocate(plan.output_stem, ".docx")
-    outdir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(outdir)
-    results: dict[int, ReportResult] = {}
-    queue: list[RenderJob] = []
-    provenance = BatchProvenance.for_library(project.library, project.rules.entry_ids(), rules=project.rules.path)
-    measured: dict[int, tuple[ReportText | None, str | None]] = {}
-    texts: dict[int, ReportText] = {}
-    for plan in plans:
-        result = ReportResult(row=plan.row, name=plan.name, status="failed", snippets=list(plan.included),
-                              warnings=list(plan.warnings), errors=list(plan.errors), variants=dict(plan.variants))
-        results[id(plan)] = result
-        target = targets.get(id(plan))
-        if not plan.ok or target is None:
-            continue
-        result.file = target
-        if target.exists() and not force:
-            result.status = "skipped"
-            result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
-            continue
-        result.provenance = provenance.entry(plan.included, plan.variants)
-        queue.append(RenderJob(key=plan.selection, context=plan.context, target=target, tag=id(plan),
-                               extra=provenance.properties(plan.included, plan.variants)))
-    total = len(queue)
-    outcomes = render_jobs(project.prepared, queue, workers=jobs, after=stamp_and_read)
-    for done, outcome in enumerate(outcomes, start=1):
-        result = results[outcome.job.tag]
-        if outcome.error:
-            result.errors.append(outcome.error)
-            result.provenance = None
-        else:
-            result.status = "written"
-            measured[id(result)] = outcome.value
-        if progress:
-            progress(done, total)
-    reports = [results[id(plan)] for plan in plans]
-    batch = BatchResult(outdir=outdir, reports=reports, warnings=list(people.warnings),
-                        max_chars=project.rules.max_chars)
-    # every report of the batch, written now (measured in its worker) or before (skipped, read here),
-    # for its length and for the comparison
-    finished = [results[id(plan)] for plan in plans
-                if results[id(plan)].status in ("written", "skipped") and results[id(plan)].file is not None]
-    skipped = [result for result in finished if id(result) not in measured]
-    read = read_reports([result.file for result in skipped], jobs=jobs)  # type: ignore[misc]
-    measured.update((id(result), done) for result, done in zip(skipped, read, strict=True))
-    for result in finished:
-        text, problem = measured[id(result)]
-        if problem:
-            result.warnings.append(problem)
-        if text is None:
-            continue
-        texts[id(result)] = text
-        result.chars = text.chars
-        warning = length_warning(text.chars, project.rules.max_chars)
-        if warning:
-            result.warnings.append(warning)
-    if check_similarity:
+    with Spool() as spool:
+        dealer = variant_dealer(project, variant)
+        to_render, skipped_paths = _plan_batch(project, people, typed_common, outdir, spool, dealer,
+                                               only=only, force=force)
+        dealer.deal()
+        outdir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(outdir)
         threshold = similarity_threshold if similarity_threshold is not None else rules_threshold(project.rules)
-        compare_batch(batch, {result.file.name: texts[id(result)] for result in finished  # type: ignore[union-attr]
-                              if id(result) in texts}, threshold)
+        near = _near_copies(threshold) if check_similarity else None
+        # reports left as they were: measured now (over every core), entered in batch order below
+        skipped_measures = dict(zip(skipped_paths, read_reports([outdir / name for name in skipped_paths.values()],
+                                                                jobs=jobs, sketches=near is not None), strict=True))
+        def final(index: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in batch order
+            if index in skipped_measures:
+                _note_measure(result, skipped_measures.pop(index), project.rules.max_chars, near)
+
+        results = _Results(final)
+        queue = _Jobs(_batch_jobs(project, spool, dealer, outdir, results), to_render)
+        outcomes = render_jobs(project.prepared, queue, workers=jobs,
+                               after=stamp_and_read if near is not None else stamp_and_count)
+        for done, outcome in enumerate(outcomes, start=1):
+            result = results.settle(outcome.job.tag)
+            if outcome.error:
+                result.errors.append(outcome.error)
+                result.provenance = None
+            else:
+                result.status = "written"
+                _note_measure(result, outcome.value, project.rules.max_chars, near)
+            if progress:
+                progress(done, to_render)
+        results.settle(len(spool))
+    batch = BatchResult(outdir=outdir, reports=results.stored, warnings=list(people.warnings),
+                        max_chars=project.rules.max_chars)
+    if near is not None:
+        compare_batch(batch, near, threshold)
     batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
     return batch
+
+
+def _plan_batch(project: Project, people: People, common: Mapping[str, Any], outdir: Path, spool: Spool,
+                dealer: VariantDealer, *, only: Callable[[PersonPlan], bool] | None, force: bool
+                ) -> tuple[int, dict[int, str]]:
+    """The first pass: every row planned and spooled as (dealer index, plan, file name, skip).
+
+    Every person is entered into ``dealer`` (variants are dealt over the whole file, as in
+    a preview, whoever ``only`` keeps). Returns how many reports are to be rendered, and the
+    files already there (not overwritten without ``force``) by spool position.
+    """
+    names = NameAllocator()
+    to_render = 0
+    skipped: dict[int, str] = {}
+    for row in people.table.rows:
+        plan = plan_row(project, people, row, common)
+        index = dealer.add(plan.name, plan.row, plan.included)
+        if only is not None and not only(plan):
+            continue
+        target = names.allocate(plan.output_stem, ".docx") if plan.ok and plan.output_stem else None
+        skip = target is not None and not force and (outdir / target).exists()
+        if skip:
+            skipped[len(spool)] = target  # type: ignore[assignment]
+        elif target is not None:
+            to_render += 1
+        spool.append((index, plan, target, skip))
+    return to_render, skipped
+
+
+def _batch_jobs(project: Project, spool: Spool, dealer: VariantDealer, outdir: Path,
+                results: _Results) -> Iterator[RenderJob]:
+    """The second pass: a result per spooled plan (``results[spool position]``), a render job per
+    report to write (tagged with that position)."""
+    provenance = BatchProvenance.for_library(project.library, project.rules.entry_ids(), rules=project.rules.path)
+    snippet_lists: dict[tuple[str, ...], list[str]] = {}
+    for position, (holder, plan, target, skip) in enumerate(spool):
+        chosen = dealer.chosen(holder)
+        plan.variants = dict(chosen)
+        plan.context["variants"] = dict(chosen)
+        included = tuple(plan.included)
+        result = ReportResult(row=plan.row, name=plan.name, status="failed",
+                              snippets=snippet_lists.setdefault(included, list(included)),
+                              warnings=plan.warnings, errors=plan.errors, variants=Variants(chosen))
+        results.open(position, result)
+        if not plan.ok or target is None:
+            continue
+        result.file = outdir / target
+        if skip:
+            result.status = "skipped"
+            result.warnings.append(f"{target} 已存在，未覆盖（加 --force 可覆盖）")
+            continue
+        result.provenance = provenance.entry(included, plan.variants)
+        yield RenderJob(key=plan.selection, context=plan.context, target=result.file, tag=position,
+                        extra=provenance.properties(included, plan.variants))
+
+
+class _Results:
+    """A batch's results in people order. A result is final once every job up to its own has come
+    back (outcomes arrive in job order); then it is stored on disk (``SpooledList``), so only the
+    results of the jobs in flight are held in memory."""
+
+    def __init__(self, final: Callable[[int, ReportResult], None] | None = None) -> None:
+        self.stored: SpooledList[ReportResult] = SpooledList()
+        self._open: dict[int, ReportResult] = {}
+        self._final = final
+
+    def open(self, position: int, result: ReportResult) -> None:
+        self._open[position] = result
+
+    def settle(self, position: int) -> ReportResult:
+        """Store every result before ``position``; returns the one at ``position`` (if opened)."""
+        for index in range(len(self.stored), position):
+            result = self._open.pop(index)
+            if self._final is not None:
+                self._final(index, result)
+            self.stored.append(result)
+        return self._open.get(position)  # type: ignore[return-value]
+
+
+class _Jobs:
+    """The job generator with the count the renderer sizes its chunks by."""
+
+    def __init__(self, jobs: Iterator[RenderJob], count: int) -> None:
+        self.jobs = jobs
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[RenderJob]:
+        return self.jobs
+
+
+def _near_copies(threshold: float) -> NearCopies:
+    from .nearcopies import NearCopies
+
+    return NearCopies(threshold)
+
+
+def _note_measure(result: ReportResult, measured: Measured, max_chars: int | None, near: NearCopies | None) -> None:
+    measure, problem = measured
+    if problem:
+        result.warnings.append(problem)
+    if measure is None:
+        return
+    result.chars = measure.chars
+    warning = length_warning(measure.chars, max_chars)
+    if warning:
+        result.warnings.append(warning)
+    if near is not None and measure.sketch is not None and result.file is not None:
+        near.add(result.file.name, measure.sketch)
 
 
 def rules_threshold(rules: Rules) -> float:
@@ -518,51 +624,94 @@ PARALLEL_READ_FROM = 40
 _STAMPER = Stamper()
 
 
-def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, tuple[ReportText | None, str | None]]:
-    """``render_jobs``' ``after`` hook: where the report was rendered, before its one write,
-    stamp its provenance and take its text (no second read, write and fsync per report)."""
-    problem = None
+@dataclass(frozen=True)
+class ReportMeasure:
+    """What a batch keeps of a report's text: its length, and its sketch for the near-copy check."""
+
+    chars: int
+    sketch: Sketch | None
+
+
+#: A report's measure (``None`` when unreadable) and a warning (``None`` when all went well).
+Measured = tuple[ReportMeasure | None, str | None]
+
+
+def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True) -> ReportMeasure:
+    text = report_text(data, file=file)
+    if not sketches:
+        return ReportMeasure(text.chars, None)
+    from .nearcopies import sketch
+
+    return ReportMeasure(text.chars, sketch(text.body))
+
+
+def _stamp(data: bytes, props: Mapping[str, str]) -> tuple[bytes, str | None]:
     try:
-        data = _STAMPER.stamp(data, props)
+        return _STAMPER.stamp(data, props), None
     except InputError as exc:
-        problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
+        return data, f"报告已生成，但未能写入来源信息（{exc.message}）"
+
+
+def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+    """``render_jobs``' ``after`` hook: where the report was rendered, before its one write,
+    stamp its provenance and measure its text (no second read, write and fsync per report;
+    only the small measure travels back, never the text)."""
+    data, problem = _stamp(data, props)
     try:
-        return data, (report_text(data), problem)
+        return data, (measure_report(data), problem)
     except InputError:
         return data, (None, problem)
 
 
-def read_reports(paths: list[Path], *, jobs: int | None = None) -> list[tuple[ReportText | None, str | None]]:
-    """The text of reports a build left as they were (skipped), for the length and the comparison.
+def stamp_and_count(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+    """``stamp_and_read`` without the sketch, for a build that does not compare its reports."""
+    data, problem = _stamp(data, props)
+    try:
+        return data, (measure_report(data, sketches=False), problem)
+    except InputError:
+        return data, (None, problem)
+
+
+def read_reports(paths: list[Path], *, jobs: int | None = None, sketches: bool = True) -> list[Measured]:
+    """The measures of reports a build left as they were (skipped), for the length and the comparison.
 
     Reports written by the build are measured in the worker before their one write
     (``stamp_and_read``); only these are read back, over every core when there are many.
-    Returns, per report, its text (``None`` when unreadable) and a warning (``None`` when all went well).
     """
+    import functools
     import multiprocessing
     import os
 
+    read = functools.partial(_read_report, sketches=sketches)
     workers = (os.cpu_count() or 1) if jobs is None else jobs
     if workers > 1 and len(paths) >= PARALLEL_READ_FROM and "fork" in multiprocessing.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
 
         try:
             with ProcessPoolExecutor(min(workers, 8), mp_context=multiprocessing.get_context("fork")) as pool:
-                return list(pool.map(_read_report, paths, chunksize=max(1, len(paths) // (workers * 4))))
+                return list(pool.map(read, paths, chunksize=max(1, len(paths) // (workers * 4))))
         except (OSError, RuntimeError):
             pass
-    return [_read_report(path) for path in paths]
+    return [read(path) for path in paths]
 
 
-def _read_report(path: Path) -> tuple[ReportText | None, str | None]:
+def _read_report(path: Path, *, sketches: bool = True) -> Measured:
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, f"无法读取已生成的 {path.name}（{exc.strerror or exc}）"
     try:
-        return report_text(data, file=str(path)), None
+        return measure_report(data, file=str(path), sketches=sketches), None
     except InputError:
         return None, None
+
+
+def _body_of(path: Path) -> str | None:
+    """A report's body text read back, for the few pairs the near-copy check scores exactly."""
+    try:
+        return report_text(path.read_bytes(), file=str(path)).body
+    except (OSError, InputError):
+        return None
 
 
 def length_warning(chars: int, limit: int | None) -> str | None:
@@ -572,10 +721,13 @@ def length_warning(chars: int, limit: int | None) -> str | None:
             "请在选稿清单中去掉一些片段，或精简片段文字")
 
 
-def compare_batch(batch: BatchResult, texts: Mapping[str, ReportText], threshold: float) -> None:
-    """Warn about every pair of the batch's reports at least ``threshold`` alike (highest first)."""
-    pairs = compare({name: text.body for name, text in texts.items()}, threshold=threshold)
+def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> None:
+    """Warn about the pairs of the batch's reports at least ``threshold`` alike (highest first)."""
+    found = near.find(lambda name: _body_of(batch.outdir / name), limit=MANIFEST_PAIRS)
+    pairs = found.pairs
     batch.similar = pairs
+    batch.similar_total = max(found.total, len(pairs))
+    batch.similar_approximate = found.approximate
     batch.similarity_threshold = threshold
     for pair in pairs[:WARNED_PAIRS]:
         shared = f"；共同段落如“{_shorten(pair.shared[0])}”" if pair.shared else ""
@@ -583,8 +735,10 @@ def compare_batch(batch: BatchResult, texts: Mapping[str, ReportText], threshold
             f"{pair.a} 与 {pair.b} 的正文相似度为 {pair.score:.2f}（不低于 {threshold:.2f}）{shared}。"
             "请换用不同的片段或备选正文（variants），并写入本人的实际工作和数字"
         )
-    if len(pairs) > WARNED_PAIRS:
-        batch.warnings.append(f"另有 {len(pairs) - WARNED_PAIRS} 对报告的相似度不低于 {threshold:.2f}，"
+    more = batch.similar_total - min(len(pairs), WARNED_PAIRS)
+    if more > 0:
+        at_least = "至少" if found.approximate else ""
+        batch.warnings.append(f"另有{at_least} {more} 对报告的相似度不低于 {threshold:.2f}，"
                               f"见 manifest.json 中的 similar，或运行 assembler similar {batch.outdir}")
 
 
@@ -600,8 +754,8 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
         "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "people": str(people) if people else None,
         "warnings": batch.warnings,
-        "summary": {"written": len(batch.written), "skipped": len(batch.skipped), "failed": len(batch.failed)},
-        "reports": [report.to_json(batch.outdir) for report in batch.reports],
+        "summary": batch.counts(),
+        "reports": (report.to_json(batch.outdir) for report in batch.reports),  # written one by one
     }
     if project is not None:
         data["rules"] = str(project.rules.path)
@@ -610,7 +764,9 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
         data["max_chars"] = batch.max_chars
     if batch.similar is not None:
         data["similarity_threshold"] = batch.similarity_threshold
-        data["similar_pairs"] = len(batch.similar)
+        data["similar_pairs"] = batch.similar_total
+        if batch.similar_approximate:
+            data["similar_pairs_at_least"] = True
         data["similar"] = [{"a": pair.a, "b": pair.b, "score": pair.score, "containment": pair.containment,
                             "shared": pair.shared} for pair in batch.similar[:MANIFEST_PAIRS]]
     if template is not None:
@@ -683,43 +839,55 @@ def render_plain(
 
     read_parts(data, file=str(template_path))
     prepared = PreparedTemplate(data, name=str(template_path))
-    table = read_people(Path(people_path), sheet)
+    table = open_people(Path(people_path), sheet)
     if name_pattern:
         try:
             text_template(name_pattern)  # refused here, before any file, not per person
         except TemplateError as exc:
             raise InputError(f"--name 的写法有误：{exc}") from None
-    names = NameAllocator()
-    outdir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(outdir)
-    reports: list[ReportResult] = []
-    queue: list[RenderJob] = []
-    for row in table.rows:
-        context = dict(common or {})
-        context.update(plain_values(row))
-        result = ReportResult(row=row.row, name=person_name(context, row.row), status="failed")
-        reports.append(result)
-        try:
-            stem = render_text(name_pattern, context) if name_pattern else str(row.row)
-        except TemplateError as exc:
-            result.errors.append(f"无法按 --name 生成文件名：{exc}")
-            continue
-        target = outdir / names.allocate(safe_filename(stem), ".docx")
-        result.file = target
-        if target.exists() and not force:
-            result.status = "skipped"
-            result.warnings.append(f"{target.name} 已存在，未覆盖（加 --force 可覆盖）")
-            continue
-        queue.append(RenderJob(key=None, context=context, target=target, tag=len(reports) - 1))
-    for done, outcome in enumerate(render_jobs(lambda _key: prepared, queue, workers=jobs), start=1):
-        result = reports[outcome.job.tag]
-        if outcome.error:
-            result.errors.append(outcome.error)
-        else:
-            result.status = "written"
-        if progress:
-            progress(done, len(queue))
-    batch = BatchResult(outdir=outdir, reports=reports, warnings=[])
+    with Spool() as spool:
+        names = NameAllocator()
+        to_render = 0
+        for row in table.rows:  # first pass: the whole file read and checked before anything is written
+            context = dict(common or {})
+            context.update(plain_values(row))
+            result = ReportResult(row=row.row, name=person_name(context, row.row), status="failed")
+            try:
+                stem = render_text(name_pattern, context) if name_pattern else str(row.row)
+            except TemplateError as exc:
+                result.errors.append(f"无法按 --name 生成文件名：{exc}")
+                spool.append((result, None))
+                continue
+            result.file = outdir / names.allocate(safe_filename(stem), ".docx")
+            if result.file.exists() and not force:
+                result.status = "skipped"
+                result.warnings.append(f"{result.file.name} 已存在，未覆盖（加 --force 可覆盖）")
+                spool.append((result, None))
+                continue
+            spool.append((result, context))
+            to_render += 1
+        del names
+        outdir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(outdir)
+        results = _Results()
+
+        def queue() -> Iterator[RenderJob]:
+            for position, (result, context) in enumerate(spool):
+                results.open(position, result)
+                if context is not None:
+                    yield RenderJob(key=None, context=context, target=result.file, tag=position)  # type: ignore[arg-type]
+
+        outcomes = render_jobs(lambda _key: prepared, _Jobs(queue(), to_render), workers=jobs)
+        for done, outcome in enumerate(outcomes, start=1):
+            result = results.settle(outcome.job.tag)
+            if outcome.error:
+                result.errors.append(outcome.error)
+            else:
+                result.status = "written"
+            if progress:
+                progress(done, to_render)
+        results.settle(len(spool))
+    batch = BatchResult(outdir=outdir, reports=results.stored, warnings=[])
     batch.manifest = write_manifest(outdir, manifest_data(batch, people=people_path, template=template_path))
     return batch
 
@@ -746,8 +914,9 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
              progress: Progress | None = None, project: Project | None = None, people: Path | None = None,
              convert: PdfConverter | None = None) -> None:
     """Convert the batch's written reports to PDF beside them; a failed conversion fails that person."""
-    written = [report for report in batch.reports if report.status in ("written", "skipped") and report.file]
-    if not written:
+    chosen = [(index, report.file) for index, report in enumerate(batch.reports)
+              if report.status in ("written", "skipped") and report.file]
+    if not chosen:
         return
     if convert is None:
         from .office import convert_to_pdf
@@ -756,13 +925,15 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
             return [(result.pdf, result.error)
                     for result in convert_to_pdf(sources, jobs=jobs, timeout=timeout, progress=progress)]
 
-    results = convert([report.file for report in written if report.file])
-    for report, (pdf, error) in zip(written, results, strict=True):
+    results = convert([source for _, source in chosen])
+    for (index, _), (pdf, error) in zip(chosen, results, strict=True):
+        report = batch.reports[index]
         if pdf is not None:
             report.pdf = pdf
         else:
             report.status = "failed"
             report.errors.append(f"转换 PDF 失败：{error}")
+        batch.reports[index] = report
     batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
 
 

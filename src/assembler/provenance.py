@@ -139,6 +139,9 @@ class BatchProvenance:
     library: Path
     rules: Path | None
     hashes: dict[str, str]
+    #: One item per (snippet, body), shared by every report that lists it: a batch keeps
+    #: each report's provenance until its manifest is written.
+    _items: dict[tuple[str, int | None], dict[str, object]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def for_library(cls, library: Library, ids: Iterable[str], *, rules: Path | None = None) -> BatchProvenance:
@@ -151,9 +154,13 @@ class BatchProvenance:
         """``[{"id", "hash"}]`` (and ``"variant"`` where the snippet has several bodies), in report order."""
         out: list[dict[str, object]] = []
         for snippet_id in ids:
-            item: dict[str, object] = {"id": snippet_id, "hash": self.hashes.get(snippet_id, "")}
-            if variants and snippet_id in variants:
-                item["variant"] = variants[snippet_id]
+            body = variants.get(snippet_id) if variants else None
+            item = self._items.get((snippet_id, body))
+            if item is None:
+                item = {"id": snippet_id, "hash": self.hashes.get(snippet_id, "")}
+                if body is not None:
+                    item["variant"] = body
+                self._items[(snippet_id, body)] = item
             out.append(item)
         return out
 

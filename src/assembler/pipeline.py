@@ -45,7 +45,7 @@ from .snippets import Library, Snippet, load_library
 from .spool import Spool, SpooledList
 from .text import docx_paragraphs, docx_text
 from .values import VarSpec, convert, is_blank
-from .variants import VariantDealer, Variants
+from .variants import Dealt, VariantDealer, Variants
 
 if TYPE_CHECKING:
     from .nearcopies import NearCopies, Sketch
@@ -354,9 +354,13 @@ def assign_variants(project: Project, plans: list[PersonPlan], pin: int | None =
         dealer.add(plan.name, plan.row, plan.included)
     dealer.deal()
     for index, plan in enumerate(plans):
-        chosen = dealer.chosen(index)
-        plan.variants = dict(chosen)
-        plan.context["variants"] = dict(chosen)
+        _give_variants(plan, dealer.chosen(index))
+
+
+def _give_variants(plan: PersonPlan, chosen: Dealt) -> None:
+    """The bodies dealt to a person, where the plan's readers and the template look for them."""
+    plan.variants = dict(chosen)
+    plan.context["variants"] = dict(chosen)
 
 
 # ---------------------------------------------------------------- batches
@@ -538,8 +542,7 @@ def _batch_jobs(project: Project, spool: Spool, dealer: VariantDealer, outdir: P
     snippet_lists: dict[tuple[str, ...], list[str]] = {}
     for position, (holder, plan, target, skip) in enumerate(spool):
         chosen = dealer.chosen(holder)
-        plan.variants = dict(chosen)
-        plan.context["variants"] = dict(chosen)
+        _give_variants(plan, chosen)
         included = tuple(plan.included)
         result = ReportResult(row=plan.row, name=plan.name, status="failed",
                               snippets=snippet_lists.setdefault(included, list(included)),
@@ -645,31 +648,28 @@ def measure_report(data: bytes, *, file: str | None = None, sketches: bool = Tru
     return ReportMeasure(text.chars, sketch(text.body))
 
 
-def _stamp(data: bytes, props: Mapping[str, str]) -> tuple[bytes, str | None]:
+def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool) -> tuple[bytes, Measured]:
     try:
-        return _STAMPER.stamp(data, props), None
+        data = _STAMPER.stamp(data, props)
+        problem = None
     except InputError as exc:
-        return data, f"报告已生成，但未能写入来源信息（{exc.message}）"
+        problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
+    try:
+        return data, (measure_report(data, sketches=sketches), problem)
+    except InputError:
+        return data, (None, problem)
 
 
 def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
     """``render_jobs``' ``after`` hook: where the report was rendered, before its one write,
     stamp its provenance and measure its text (no second read, write and fsync per report;
     only the small measure travels back, never the text)."""
-    data, problem = _stamp(data, props)
-    try:
-        return data, (measure_report(data), problem)
-    except InputError:
-        return data, (None, problem)
+    return _stamp_and_measure(data, props, sketches=True)
 
 
 def stamp_and_count(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
     """``stamp_and_read`` without the sketch, for a build that does not compare its reports."""
-    data, problem = _stamp(data, props)
-    try:
-        return data, (measure_report(data, sketches=False), problem)
-    except InputError:
-        return data, (None, problem)
+    return _stamp_and_measure(data, props, sketches=False)
 
 
 def read_reports(paths: list[Path], *, jobs: int | None = None, sketches: bool = True) -> list[Measured]:

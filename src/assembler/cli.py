@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import __version__, pipeline
-from .errors import EXIT_BAD_INPUT, AssemblerError
+from .errors import EXIT_BAD_INPUT, EXIT_PARTIAL, AssemblerError
 from .output import atomic_write
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -112,6 +112,9 @@ vars_option = click.option("--vars", "vars_file", type=click.Path(path_type=Path
 force_option = click.option("--force", is_flag=True, help="覆盖已存在的文件。")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
                            help="并行进程数（默认等于 CPU 核数）。")
+strict_option = click.option("--strict", is_flag=True,
+                             help="把报告的警告（残留的占位符 **/XX、缺少落款、数字都不是本人的、超过字数上限）"
+                                  "当作失败：这样的报告不写出，退出码为 1。")
 variant_option = click.option("--variant", type=click.IntRange(min=1), metavar="N",
                               help="有多种备选正文的片段，统一用第 N 种（默认按人错开）。")
 
@@ -208,9 +211,11 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
 @click.option("--similar-threshold", type=click.FloatRange(0, 1), metavar="0～1",
               help="两份报告正文相似度不低于此值时警告（默认取规则文件的 similarity_threshold，没有则 0.8）。")
 @click.option("--no-similar", is_flag=True, help="生成后不比较报告之间的相似度。")
+@strict_option
 def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet: str | None,
           assignments: tuple[str, ...], vars_file: Path | None, force: bool, variant: int | None,
-          jobs: int | None, pdf: bool, timeout: float, similar_threshold: float | None, no_similar: bool) -> None:
+          jobs: int | None, pdf: bool, timeout: float, similar_threshold: float | None, no_similar: bool,
+          strict: bool) -> None:
     if pdf:
         pipeline.check_office()
     project = pipeline.load_project(rules, checklist)
@@ -218,7 +223,7 @@ def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet
     with progress_bar("生成中") as progress:
         batch = pipeline.build(project, people, outdir, sheet=sheet, common=common, force=force, progress=progress,
                                variant=variant, jobs=jobs, similarity_threshold=similar_threshold,
-                               check_similarity=not no_similar)
+                               check_similarity=not no_similar, strict=strict)
     if pdf:
         with progress_bar("转换 PDF") as progress:
             pipeline.add_pdfs(batch, jobs=jobs, timeout=timeout, progress=progress, project=project, people=people)
@@ -238,8 +243,10 @@ def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet
 @variant_option
 @click.option("--png", "png_dir", type=click.Path(path_type=Path, file_okay=False),
               help="另把报告各页渲染成 PNG 图片放到此目录（需要 LibreOffice）。")
+@strict_option
 def preview(rules: Path, people: Path, person: str, checklist: Path | None, sheet: str | None,
-            assignments: tuple[str, ...], vars_file: Path | None, variant: int | None, png_dir: Path | None) -> None:
+            assignments: tuple[str, ...], vars_file: Path | None, variant: int | None, png_dir: Path | None,
+            strict: bool) -> None:
     if png_dir is not None:
         pipeline.check_office()
     project = pipeline.load_project(rules, checklist)
@@ -254,8 +261,11 @@ def preview(rules: Path, people: Path, person: str, checklist: Path | None, shee
     click.echo(shown.text)
     limit = f"，上限 {project.rules.max_chars} 字" if project.rules.max_chars else ""
     echo_err(f"正文 {shown.chars} 字（只计汉字，含各级标题，不含标题、副标题和落款{limit}）")
-    if shown.warning:
-        echo_err(f"警告：{shown.warning}")
+    for warning in [*shown.warnings, *([shown.warning] if shown.warning else [])]:
+        echo_err(f"警告：{warning}")
+    if strict and (shown.warnings or shown.warning):
+        echo_err("错误：有警告，按 --strict 视为失败")
+        sys.exit(EXIT_PARTIAL)
     if png_dir is not None:
         pages = pipeline.preview_pages(project, plan, png_dir)
         echo_err(f"已生成 {len(pages)} 页图片：{png_dir}")

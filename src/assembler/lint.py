@@ -26,6 +26,7 @@ from jinja2 import TemplateSyntaxError
 
 from .environment import check_expression, expression_variables, shared_env, template_variables
 from .errors import AssemblerError, InputError
+from .report_checks import MASK
 from .rules import ENTRY_KEYS, RESERVED_NAMES, RULES_KEYS, SECTION_KEYS, SUBHEADING_MODES, Rules, load_rules
 from .snippets import (
     _ID,
@@ -41,8 +42,6 @@ from .yamlio import LineDict, LineList, load_yaml, read_text
 ERROR = "错误"
 WARNING = "警告"
 
-#: Placeholders people type when they blank out a figure or a name.
-MASK = re.compile(r"\*{2,}|＊{2,}|(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[Ｘｘ]{2,}|[×✕╳]{2,}|某某|○○|□□")
 #: How a body paragraph may end.
 FINAL_PUNCTUATION = "。！？；：….!?;:"
 CLOSERS = "”’」』）)》〉】"
@@ -703,6 +702,21 @@ def _duplicates(infos: list[SnippetInfo], col: _Collector) -> None:
 # ------------------------------------------------------------------ entry point
 
 
+def _neighbour_checklist(rules: Path) -> Path | None:
+    """``checklist.md`` beside the rules, when it names them: a checklist of another rules file
+    in the same folder is not this one's to judge."""
+    from .selection import checklist_rules
+
+    path = rules.parent / "checklist.md"
+    if not path.is_file():
+        return None
+    try:
+        named = checklist_rules(read_text(path))
+    except AssemblerError:
+        return None
+    return path if named is not None and named == rules.name else None
+
+
 def resolve_target(target: Path | None) -> tuple[Path | None, Path | None]:
     """(rules file, library folder) for ``assembler lint [TARGET]``."""
     if target is None:
@@ -764,8 +778,13 @@ def check_snippet_files(paths: list[Path], col: _Collector, *, jobs: int | None 
     return infos
 
 
-def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int | None = None) -> LintResult:
+def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int | None = None,
+         neighbour_checklist: bool = True) -> LintResult:
     """Check a rules file and its library (or a library folder, or one snippet file).
+
+    ``checklist``: check this checklist too; without it, a ``checklist.md`` beside the rules
+    is checked only when it names this rules file (``selection.checklist_rules``), and not
+    at all with ``neighbour_checklist=False``.
 
     ``jobs``: worker processes for large libraries (default: one per CPU; pass 1 when
     embedding lint in a process that must not fork, such as an office extension).
@@ -794,8 +813,10 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
     if rules_info is not None and library is not None and library.is_dir():
         _check_rules_against_library(rules_info, infos, col)
     if rules_info is not None:
-        checklist_path = checklist or rules_info.path.parent / "checklist.md"
-        if checklist_path.is_file():
+        checklist_path = checklist
+        if checklist_path is None and neighbour_checklist:
+            checklist_path = _neighbour_checklist(rules_info.path)
+        if checklist_path is not None and checklist_path.is_file():
             _check_checklist(checklist_path, rules_info, col)
     problems = sorted(col.problems, key=lambda p: (p.file != str(rules_path), p.file, p.line))
     return LintResult(problems=problems, rules=rules_path, library=library, snippets=len(infos))

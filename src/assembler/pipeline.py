@@ -20,8 +20,9 @@ from jinja2 import TemplateError
 from . import __version__
 from .assemble import assemble_template
 from .batch import RenderJob, render_jobs
-from .environment import expression_variables, render_text, shared_env, template_variables, text_template
-from .errors import EXIT_OK, EXIT_PARTIAL, InputError
+from .docprops import build_time
+from .environment import expression_variables, render_text, shared_env, template_variables
+from .errors import EXIT_OK, EXIT_PARTIAL, InputError, PersonError
 from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
 from .people import (
     HeaderMap,
@@ -38,6 +39,7 @@ from .people import (
 )
 from .provenance import BatchProvenance, Stamper
 from .render import PreparedTemplate
+from .report_checks import report_warnings
 from .rules import RESERVED_NAMES, Entry, Rules, load_rules
 from .selection import Checklist, apply_overrides, read_checklist
 from .similarity import SKIPPED_STYLES, SimilarPair, count_chars, no_own_figures, report_text
@@ -74,6 +76,7 @@ class Project:
     declared_by: dict[str, list[str]]
     base_template: bytes
     _templates: dict[frozenset[str], PreparedTemplate] = field(default_factory=dict)
+    created: _dt.datetime = field(default_factory=build_time)  # every report's created/modified
 
     @property
     def selection(self) -> frozenset[str]:
@@ -84,7 +87,7 @@ class Project:
 
     def template_bytes(self, selection: Iterable[str] | None = None) -> bytes:
         chosen = frozenset(self.selection if selection is None else selection)
-        return assemble_template(self.rules, self.library, chosen, self.base_template)
+        return assemble_template(self.rules, self.library, chosen, self.base_template, created=self.created)
 
     def prepared(self, selection: frozenset[str]) -> PreparedTemplate:
         """One prepared template per distinct selection: overrides are rare, so few are built."""
@@ -139,6 +142,11 @@ def _collect_specs(rules: Rules, library: Library) -> tuple[dict[str, VarSpec], 
 
 
 def load_project(rules_path: Path, checklist_path: Path | None = None) -> Project:
+    """The rules, their library and the checklist, once every configuration error has been
+    listed at once (``config_check``: lint's collector) if there is any."""
+    from .config_check import check_project
+
+    check_project(Path(rules_path), Path(checklist_path) if checklist_path else None)
     rules = load_rules(Path(rules_path))
     library = load_library(rules.library)
     for entry in rules.entries():
@@ -455,6 +463,7 @@ def build(
     jobs: int | None = None,
     similarity_threshold: float | None = None,
     check_similarity: bool = True,
+    strict: bool = False,
 ) -> BatchResult:
     """Build every person's report into ``outdir``; see the module docstring for the guarantees.
 
@@ -464,14 +473,15 @@ def build(
     the second streams the plans through the renderer. Each report is stamped with its
     provenance and measured in its worker (``stamp_and_read``), and the batch is
     compared for near copies (``similarity_threshold``: the rules' ``similarity_threshold``,
-    else 0.8) through a bounded index (``nearcopies``).
+    else 0.8) through a bounded index (``nearcopies``). ``strict``: a report with a warning is
+    that person's failure, and is not written.
     """
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
     with Spool() as spool:
         dealer = variant_dealer(project, variant)
         to_render, skipped_paths = _plan_batch(project, people, typed_common, outdir, spool, dealer,
-                                               only=only, force=force)
+                                               only=only, force=force, strict=strict)
         dealer.deal()
         outdir.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(outdir)
@@ -486,8 +496,12 @@ def build(
 
         results = _Results(final)
         queue = _Jobs(_batch_jobs(project, spool, dealer, outdir, results), to_render)
-        outcomes = render_jobs(project.prepared, queue, workers=jobs,
-                               after=stamp_and_read if near is not None else stamp_and_count)
+        after: Callable[[bytes, Mapping[str, str]], tuple[bytes, Measured]]
+        if strict:
+            after = StrictAfter(near is not None, project.rules.max_chars)
+        else:
+            after = stamp_and_read if near is not None else stamp_and_count
+        outcomes = render_jobs(project.prepared, queue, workers=jobs, after=after)
         for done, outcome in enumerate(outcomes, start=1):
             result = results.settle(outcome.job.tag)
             if outcome.error:
@@ -508,8 +522,8 @@ def build(
 
 
 def _plan_batch(project: Project, people: People, common: Mapping[str, Any], outdir: Path, spool: Spool,
-                dealer: VariantDealer, *, only: Callable[[PersonPlan], bool] | None, force: bool
-                ) -> tuple[int, dict[int, str]]:
+                dealer: VariantDealer, *, only: Callable[[PersonPlan], bool] | None, force: bool,
+                strict: bool = False) -> tuple[int, dict[int, str]]:
     """The first pass: every row planned and spooled as (dealer index, plan, file name, skip).
 
     Every person is entered into ``dealer`` (variants are dealt over the whole file, as in
@@ -521,6 +535,8 @@ def _plan_batch(project: Project, people: People, common: Mapping[str, Any], out
     skipped: dict[int, str] = {}
     for row in people.table.rows:
         plan = plan_row(project, people, row, common)
+        if strict and plan.ok and plan.warnings:
+            plan.errors.append(strict_failure(plan.warnings))
         index = dealer.add(plan.name, plan.row, plan.included)
         if only is not None and not only(plan):
             continue
@@ -609,6 +625,7 @@ def _note_measure(result: ReportResult, measured: Measured, max_chars: int | Non
         result.warnings.append(problem)
     if measure is None:
         return
+    result.warnings.extend(measure.warnings)
     result.chars = measure.chars
     warning = length_warning(measure.chars, max_chars)
     if warning:
@@ -629,23 +646,27 @@ _STAMPER = Stamper()
 
 @dataclass(frozen=True)
 class ReportMeasure:
-    """What a batch keeps of a report's text: its length, and its sketch for the near-copy check."""
+    """What a batch keeps of a report's text: its length, its sketch for the near-copy check, and
+    the warnings about its text (``report_checks``: placeholders, a missing signature)."""
 
     chars: int
     sketch: Sketch | None
+    warnings: tuple[str, ...] = ()
 
 
 #: A report's measure (``None`` when unreadable) and a warning (``None`` when all went well).
 Measured = tuple[ReportMeasure | None, str | None]
 
 
-def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True) -> ReportMeasure:
+def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True,
+                   checks: bool = False) -> ReportMeasure:
     text = report_text(data, file=file)
+    warnings = tuple(report_warnings(text.body.split("\n"), signed=text.signed)) if checks else ()
     if not sketches:
-        return ReportMeasure(text.chars, None)
+        return ReportMeasure(text.chars, None, warnings)
     from .nearcopies import sketch
 
-    return ReportMeasure(text.chars, sketch(text.body))
+    return ReportMeasure(text.chars, sketch(text.body), warnings)
 
 
 def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool) -> tuple[bytes, Measured]:
@@ -655,7 +676,7 @@ def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool)
     except InputError as exc:
         problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
     try:
-        return data, (measure_report(data, sketches=sketches), problem)
+        return data, (measure_report(data, sketches=sketches, checks=True), problem)
     except InputError:
         return data, (None, problem)
 
@@ -670,6 +691,30 @@ def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measur
 def stamp_and_count(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
     """``stamp_and_read`` without the sketch, for a build that does not compare its reports."""
     return _stamp_and_measure(data, props, sketches=False)
+
+
+@dataclass(frozen=True)
+class StrictAfter:
+    """``stamp_and_read`` for ``build --strict``: a report with a warning (placeholders, no signature,
+    over ``max_chars``) is that person's failure and is not written. A class, so a spawned pool can
+    pickle it."""
+
+    sketches: bool
+    max_chars: int | None
+
+    def __call__(self, data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+        data, measured = _stamp_and_measure(data, props, sketches=self.sketches)
+        measure, problem = measured
+        warnings = [*(measure.warnings if measure is not None else ()), *([problem] if problem else [])]
+        if measure is not None and (over := length_warning(measure.chars, self.max_chars)):
+            warnings.append(over)
+        if warnings:
+            raise PersonError(strict_failure(warnings))
+        return data, measured
+
+
+def strict_failure(warnings: Iterable[str]) -> str:
+    return "有警告，按 --strict 不写出这份报告：" + "；".join(warnings)
 
 
 def read_reports(paths: list[Path], *, jobs: int | None = None, sketches: bool = True) -> list[Measured]:
@@ -798,6 +843,7 @@ class Preview:
     text: str
     chars: int  # as ``similarity.count_chars`` counts, body only
     warning: str | None  # beyond the rules' max_chars
+    warnings: list[str] = field(default_factory=list)  # the report's text (``report_checks``)
 
 
 def preview(project: Project, plan: PersonPlan) -> Preview:
@@ -806,8 +852,12 @@ def preview(project: Project, plan: PersonPlan) -> Preview:
         raise InputError("；".join(plan.errors), file=None, row=plan.row)
     data = project.prepared(plan.selection).render(plan.context)
     paragraphs = docx_paragraphs(data)
-    chars = sum(count_chars(p.text) for p in paragraphs if p.style not in SKIPPED_STYLES)
-    return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars))
+    body = [p for p in paragraphs if p.style not in SKIPPED_STYLES]
+    chars = sum(count_chars(p.text) for p in body)
+    signed = any(p.style == "Signature" and p.text.strip() for p in paragraphs)
+    warnings = report_warnings([p.full for p in body], signed=signed)
+    return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars),
+                   warnings)
 
 
 def render_person(project: Project, plan: PersonPlan) -> bytes:
@@ -835,16 +885,11 @@ def render_plain(
         data = template_path.read_bytes()
     except OSError:
         raise InputError("模板文件不存在或无法读取", file=template_path) from None
-    from .ooxml.package import read_parts
+    from .config_check import check_template
 
-    read_parts(data, file=str(template_path))
+    check_template(data, str(template_path), name_pattern=name_pattern)  # every error at once, before any file
     prepared = PreparedTemplate(data, name=str(template_path))
     table = open_people(Path(people_path), sheet)
-    if name_pattern:
-        try:
-            text_template(name_pattern)  # refused here, before any file, not per person
-        except TemplateError as exc:
-            raise InputError(f"--name 的写法有误：{exc}") from None
     with Spool() as spool:
         names = NameAllocator()
         to_render = 0

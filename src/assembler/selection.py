@@ -90,9 +90,22 @@ def render_checklist(rules: Rules, library: Library, ticked: Iterable[str] | Non
 
     out = [f"# {checklist_title(rules, title)} 选稿清单", ""]
     out.append("<!-- 勾选 [x] 表示采用该片段，[ ] 表示不用；每行第一个词是片段 id，其后文字仅供阅读。 -->")
+    out.append(f"<!-- {RULES_MARK}{rules.path.name} -->")
     for heading, entries in checklist_groups(rules):
         out += ["", f"## {heading}", *(item(entry.id) for entry in entries)]
     return "\n".join(out) + "\n"
+
+
+#: The line naming the rules file a checklist belongs to (``assembler lint`` checks a
+#: ``checklist.md`` beside a rules file only when it names that file).
+RULES_MARK = "规则文件："
+_RULES_LINE = re.compile(r"^<!--\s*" + RULES_MARK + r"\s*(?P<name>.+?)\s*-->\s*$", re.MULTILINE)
+
+
+def checklist_rules(text: str) -> str | None:
+    """The rules file name a checklist names, if it does."""
+    match = _RULES_LINE.search(text)
+    return match.group("name") if match else None
 
 
 def parse_checklist_text(text: str, *, file: Path | str) -> dict[str, tuple[bool, int]]:

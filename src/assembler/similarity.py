@@ -60,6 +60,7 @@ class ReportText:
 
     body: str
     chars: int
+    signed: bool = False  # a Signature paragraph has text (see ``report_checks``)
 
 
 def _text_parts(docx: bytes, file: str | None) -> dict[str, bytes]:
@@ -141,18 +142,20 @@ def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
     body = root.find(f"{{{W_NS}}}body")
     lines: list[str] = []
     texts: list[str] = []
+    signed = False
     style_path = f"{{{W_NS}}}pPr/{{{W_NS}}}pStyle"
     for p in body.iter(f"{{{W_NS}}}p") if body is not None else ():
         node = p.find(style_path)
         style = node.get(f"{{{W_NS}}}val", "") if node is not None else ""
         if style in SKIPPED_STYLES:
+            signed = signed or (style == "Signature" and bool(paragraph_text(p).strip()))
             continue
         text = paragraph_text(p)
         texts.append(text)
         line = (numbering.label(p) + text).strip()
         if line:
             lines.append(line)
-    return ReportText("\n".join(lines), count_chars("".join(texts)))
+    return ReportText("\n".join(lines), count_chars("".join(texts)), signed)
 
 
 def count_chars(text: str) -> int:

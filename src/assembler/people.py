@@ -462,9 +462,12 @@ def _detect(source: _Source, *, file: str | Path) -> str:
             return encoding
         tried.insert(0, "UTF-16")
     else:
-        for encoding in ("utf-8", "gb18030"):
-            if _decodes(source, encoding):
-                return encoding
+        if _decodes(source, "utf-8"):
+            if _gbk_in_disguise(source) and _decodes(source, "gb18030"):
+                return "gb18030"
+            return "utf-8"
+        if _decodes(source, "gb18030"):
+            return "gb18030"
         guess = _guess_encoding(source.all())
         if guess is not None:
             return guess
@@ -473,6 +476,28 @@ def _detect(source: _Source, *, file: str | Path) -> str:
         f"无法识别文件的编码（已尝试 {'、'.join(tried)}）；请{_RESAVE_CSV}",
         file=file,
     )
+
+
+#: How much of a file the UTF-8-or-GBK question looks at (a CSV's header and first rows).
+_SNIFF = 64 * 1024
+
+
+def _is_cjk(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F") and not char.isascii()
+
+
+def _gbk_in_disguise(source: _Source) -> bool:
+    """Whether bytes that are valid UTF-8 are really GBK: short GBK text can be valid UTF-8
+    (职 is D6 B0, which UTF-8 reads as the Hebrew point U+05B0). A UTF-8 reading with no CJK
+    character but something beyond Latin letters, where GB18030 reads CJK, is not UTF-8; a
+    UTF-8 file of José and Zürich is left alone."""
+    head = source.head(_SNIFF)
+    as_utf8 = head.decode("utf-8", "ignore")
+    if head.isascii() or any(_is_cjk(char) for char in as_utf8):
+        return False
+    foreign = any(not char.isascii() and not ("\u00c0" <= char <= "\u024f" and char.isalpha())
+                  and char not in "\u00a0\u00b7" for char in as_utf8)
+    return foreign and any(_is_cjk(char) for char in head.decode("gb18030", "ignore"))
 
 
 def _decodes(source: _Source | bytes, encoding: str) -> bool:

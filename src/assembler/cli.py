@@ -167,12 +167,16 @@ def variables(rules: Path, checklist: Path | None, xlsx: Path | None) -> None:
 @checklist_option
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
 def template(rules: Path, checklist: Path | None, output: Path) -> None:
+    from .template_meta import with_project
+
     project = pipeline.load_project(rules, checklist)
-    atomic_write(output, project.template_bytes())
-    click.echo(f"已写入模板 {output}（{len(project.selection)} 个片段）")
+    atomic_write(output, with_project(project.template_bytes(), project))
+    click.echo(f"已写入模板 {output}（{len(project.selection)} 个片段；内含规则、变量和清单，"
+               "可用 assembler render 按人员表生成）")
 
 
-@main.command(help="用任意 docxtpl 模板为每人生成一份文档。")
+@main.command(help="用任意 docxtpl 模板为每人生成一份文档；assembler template 组装的模板内含规则，"
+                   "按 build 的方式处理（中文列名、变量类型、选稿列）。")
 @click.argument("template_path", metavar="TEMPLATE.docx", type=click.Path(path_type=Path, dir_okay=False))
 @people_option
 @click.option("-o", "--outdir", required=True, type=click.Path(path_type=Path, file_okay=False))
@@ -182,12 +186,14 @@ def template(rules: Path, checklist: Path | None, output: Path) -> None:
 @click.option("--name", "name_pattern", metavar="PATTERN", help="文件名模式（Jinja），如 \"{{ 姓名 }}-报告\"；默认行号。")
 @force_option
 @jobs_option
+@strict_option
 def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, assignments: tuple[str, ...],
-           vars_file: Path | None, name_pattern: str | None, force: bool, jobs: int | None) -> None:
+           vars_file: Path | None, name_pattern: str | None, force: bool, jobs: int | None, strict: bool) -> None:
     common = pipeline.common_values(assignments, vars_file)
     with progress_bar("生成中") as progress:
         batch = pipeline.render_plain(template_path, people, outdir, sheet=sheet, common=common,
-                                      name_pattern=name_pattern, force=force, progress=progress, jobs=jobs)
+                                      name_pattern=name_pattern, force=force, progress=progress, jobs=jobs,
+                                      strict=strict)
     report_batch(batch, people)
     sys.exit(batch.exit_code)
 

@@ -62,6 +62,7 @@ def check_template(data: bytes, name: str, *, name_pattern: str | None = None) -
 
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError, TemplateSyntaxError
+    from lxml import etree
 
     from .environment import make_env
     from .lint import ERROR
@@ -75,7 +76,8 @@ def check_template(data: bytes, name: str, *, name_pattern: str | None = None) -
     for part, payload in parts.items():
         if not _TEMPLATE_PARTS.match(part):
             continue
-        source = patcher.patch_xml(payload.decode("utf-8", "replace"))
+        # serialised again, as docxtpl hands a part to Jinja (entities in the file resolved)
+        source = patcher.patch_xml(etree.tostring(etree.fromstring(payload), encoding="unicode"))
         try:
             env.parse(re.sub(r"<w:p([ >])", r"\n<w:p\1", source))
         except TemplateSyntaxError as exc:

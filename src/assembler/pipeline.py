@@ -878,13 +878,23 @@ def render_plain(
     force: bool = False,
     progress: Progress | None = None,
     jobs: int | None = None,
+    strict: bool = False,
 ) -> BatchResult:
-    """Any docxtpl template, one document per person; values pass through untyped."""
+    """Any docxtpl template, one document per person; values pass through untyped. A template
+    from ``assembler template`` carries its project and is rendered as ``build`` would
+    (``template_meta``); ``strict`` applies to those."""
     template_path = Path(template_path)
     try:
         data = template_path.read_bytes()
     except OSError:
         raise InputError("模板文件不存在或无法读取", file=template_path) from None
+    from .template_meta import read_project, render_assembled
+
+    embedded = read_project(data, file=str(template_path))
+    if embedded is not None:
+        return render_assembled(template_path, data, embedded, Path(people_path), outdir,  # type: ignore[return-value]
+                                name_pattern=name_pattern, sheet=sheet, common=common, force=force,
+                                progress=progress, jobs=jobs, strict=strict)
     from .config_check import check_template
 
     check_template(data, str(template_path), name_pattern=name_pattern)  # every error at once, before any file

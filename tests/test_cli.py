@@ -198,6 +198,19 @@ def test_checklist_command_and_merge(mini, tmp_path):
     assert "- [ ] duties.grid" in result.output and "- [x] duties.party" in result.output
 
 
+def test_checklist_merge_prints_each_change(mini, tmp_path):
+    target = tmp_path / "c.md"
+    text = (mini / "checklist.md").read_text(encoding="utf-8")
+    text = text.replace("- [x] duties.grid 深化网格治理\n", "").replace("- [ ] x", "")
+    target.write_text(text + "- [x] duties.retired 已删除的片段\n", encoding="utf-8")
+    result = run("checklist", mini / "rules.yaml", "--merge", target, "-o", target)
+    assert result.exit_code == 0, result.output
+    assert "新增：duties.grid（未勾选）" in result.output
+    assert "删除：duties.retired（原为已勾选，规则中已没有这个片段）" in result.output
+    assert "保留：duties.party（已勾选）" in result.output
+    assert "- [ ] duties.grid" in target.read_text(encoding="utf-8")
+
+
 def test_variables_command_writes_workbook(mini, tmp_path):
     from openpyxl import load_workbook
 

@@ -144,10 +144,43 @@ def read_checklist(path: Path, rules: Rules) -> Checklist:
 
 
 def merge_checklist(rules: Rules, library: Library, old_path: Path, title: str | None = None) -> str:
-    """A fresh checklist that keeps the old file's ticks; new snippets start ticked."""
+    """A fresh checklist that keeps the old file's ticks (see ``merge_checklist_changes``)."""
+    return merge_checklist_changes(rules, library, old_path, title).text
+
+
+@dataclass
+class MergedChecklist:
+    """A refreshed checklist and what changed: (id, ticked) added, removed (as it was) and kept."""
+
+    text: str
+    added: list[tuple[str, bool]]
+    removed: list[tuple[str, bool]]
+    kept: list[tuple[str, bool]]
+    ticked_by_rules: bool = False
+
+    def describe(self) -> list[str]:
+        """One line per change, in Chinese, as ``checklist --merge`` prints them."""
+        def box(ticked: bool) -> str:
+            return "已勾选" if ticked else "未勾选"
+
+        why = "，按规则的 new_snippets" if self.ticked_by_rules else ""
+        return ([f"新增：{i}（{box(t)}{why}）" for i, t in self.added]
+                + [f"删除：{i}（原为{box(t)}，规则中已没有这个片段）" for i, t in self.removed]
+                + [f"保留：{i}（{box(t)}）" for i, t in self.kept])
+
+
+def merge_checklist_changes(rules: Rules, library: Library, old_path: Path,
+                            title: str | None = None) -> MergedChecklist:
+    """A fresh checklist that keeps the old file's ticks; snippets new to it start unticked unless
+    the rules say ``new_snippets: ticked``; ids the rules no longer have are dropped (and listed)."""
     old = parse_checklist_text(read_text(old_path), file=old_path)
-    ticked = {snippet_id for snippet_id in rules.entry_ids() if old.get(snippet_id, (True, 0))[0]}
-    return render_checklist(rules, library, ticked, title)
+    new_ticked = rules.new_snippets == "ticked"
+    known = rules.entry_ids()
+    added = [(snippet_id, new_ticked) for snippet_id in known if snippet_id not in old]
+    kept = [(snippet_id, old[snippet_id][0]) for snippet_id in known if snippet_id in old]
+    removed = [(snippet_id, ticked) for snippet_id, (ticked, _) in old.items() if snippet_id not in set(known)]
+    ticked = {snippet_id for snippet_id, is_ticked in added + kept if is_ticked}
+    return MergedChecklist(render_checklist(rules, library, ticked, title), added, removed, kept, new_ticked)
 
 
 def parse_overrides(tokens: Iterable[str]) -> tuple[set[str], set[str]]:

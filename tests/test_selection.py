@@ -5,7 +5,6 @@ import pytest
 from assembler.errors import InputError
 from assembler.rules import load_rules
 from assembler.selection import (
-    apply_overrides,
     chinese_number,
     merge_checklist,
     merge_checklist_changes,

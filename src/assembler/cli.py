@@ -129,7 +129,8 @@ def main() -> None:
 @main.command(help="生成选稿清单（Markdown 勾选列表）。")
 @rules_argument
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="写入文件；不给则打印。")
-@click.option("--merge", "merge", type=click.Path(path_type=Path, dir_okay=False), help="刷新旧清单：保留原有勾选，逐项列出新增、删除和保留的片段；"
+@click.option("--merge", "merge", type=click.Path(path_type=Path, dir_okay=False),
+              help="刷新旧清单：保留原有勾选，逐项列出新增、删除和保留的片段；"
                    "新片段默认不勾选（规则中写 new_snippets: ticked 则勾选）。")
 def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
     from .selection import merge_checklist_changes, render_checklist

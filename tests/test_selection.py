@@ -109,3 +109,13 @@ def test_rules_can_tick_new_snippets(tmp_path, mini):
     merged = merge_checklist_changes(rules, load_library(rules.library), old)
     assert all(ticked for _, ticked in merged.added) and "- [x] duties.grid" in merged.text
     assert "新增：duties.grid（已勾选，按规则的 new_snippets）" in merged.describe()
+
+
+def test_checklist_header_when_the_year_has_no_example(mini):
+    """Issue 13, item 8: the header read "# 年度…" when year had no example."""
+    path = mini / "rules.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{type: int, label: 年度, example: 2022}",
+                                                             "{type: int, label: 年度}"), encoding="utf-8")
+    rules = load_rules(path)
+    text = render_checklist(rules, load_library(rules.library))
+    assert text.startswith("# 〔年度〕年度述职述廉报告 选稿清单\n")

@@ -155,13 +155,15 @@ def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
 @checklist_option
 @click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), help="写出带中文表头的空白人员表。")
 def variables(rules: Path, checklist: Path | None, xlsx: Path | None) -> None:
+    from .display import table
     from .workbook import needed_variables, write_people_workbook
 
     project = pipeline.load_project(rules, checklist)
     needed = needed_variables(project)
-    click.echo(f"{'变量':<24}{'列名（label）':<20}{'类型':<8}用于")
-    for item in needed:
-        click.echo(f"{item.name:<24}{item.spec.label or '':<20}{item.spec.type:<8}{'、'.join(item.used_by)}")
+    rows = [["变量", "列名（label）", "类型", "用于"]]
+    rows += [[item.name, item.spec.label or "", item.spec.type, "、".join(item.used_by)] for item in needed]
+    for line in table(rows):
+        click.echo(line)
     if xlsx is not None:
         write_people_workbook(xlsx, needed)
         click.echo(f"已写入空白人员表 {xlsx}（{len(needed)} 列变量，另有“选稿”列）")

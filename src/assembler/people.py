@@ -745,6 +745,7 @@ class TypedRow:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
+    invalid: set[str] = field(default_factory=set)  # variables whose value was refused (already an error)
 
 
 def _shown(header: str, name: str) -> str:
@@ -820,11 +821,13 @@ def type_values(row: PersonRow, hmap: HeaderMap, specs: Mapping[str, VarSpec], *
             typed.errors.append(
                 f"{shown}的值是 Excel 错误值 {raw.strip()}，请在 Excel 中修正这个单元格的公式，或直接填写数值"
             )
+            typed.invalid.add(name)
             continue
         try:
             value = convert(raw, spec)
         except ValueError as exc:
             typed.errors.append(f"{shown}的值{exc}")
+            typed.invalid.add(name)
             continue
         value, removed = _clean_typed(value)
         if removed:

@@ -53,12 +53,17 @@ class Checklist:
 
 
 def checklist_title(rules: Rules, title: str | None = None) -> str:
-    """The checklist's first line; the title's tags are filled from examples where possible."""
+    """The checklist's first line; the title's tags are filled from examples where possible, and
+    shown as 〔label〕 where a variable has none (not left out: "# 年度…" reads as a typo)."""
     if title:
         return title
-    from .environment import shared_env
+    from .environment import shared_env, template_variables
 
-    examples = {name: spec.example for name, spec in rules.variables.items() if spec.example is not None}
+    examples: dict[str, object] = {}
+    for name in template_variables(rules.title):
+        spec = rules.variables.get(name)
+        examples[name] = f"〔{(spec.label if spec else None) or name}〕"
+    examples.update({name: spec.example for name, spec in rules.variables.items() if spec.example is not None})
     try:
         rendered = shared_env().from_string(rules.title).render(examples)
     except Exception:

@@ -95,7 +95,7 @@ def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
     counts = batch.counts()
     click.echo(
         f"已生成 {counts['written']} 份，跳过 {counts['skipped']} 份，失败 {counts['failed']} 份；"
-        f"输出目录 {batch.outdir}，清单 {batch.manifest}"
+        f"输出目录 {batch.outdir}，清单 {batch.manifest}" + (f"，汇总表 {batch.summary}" if batch.summary else "")
     )
 
 

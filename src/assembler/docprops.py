@@ -42,6 +42,15 @@ def with_core_properties(core_xml: bytes, *, title: str, moment: _dt.datetime) -
     """``core_xml`` with ``title`` (may hold Jinja tags) and created = modified = ``moment``."""
     root = etree.fromstring(core_xml)
     _child(root, _DC, "title").text = title
+    return _dated(root, moment)
+
+
+def with_dates(core_xml: bytes, moment: _dt.datetime) -> bytes:
+    """``core_xml`` with created = modified = ``moment``."""
+    return _dated(etree.fromstring(core_xml), moment)
+
+
+def _dated(root: etree._Element, moment: _dt.datetime) -> bytes:
     for name in ("created", "modified"):
         node = _child(root, _DCTERMS, name)
         node.set(f"{{{_XSI}}}type", "dcterms:W3CDTF")

@@ -428,6 +428,7 @@ class BatchResult:
     similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
     similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
     max_chars: int | None = None
+    summary: Path | None = None  # 汇总.xlsx (``summary_sheet``)
 
     def counts(self) -> dict[str, int]:
         """Reports per status (written, skipped, failed), without holding them all."""
@@ -521,7 +522,7 @@ def build(
                         max_chars=project.rules.max_chars)
     if near is not None:
         compare_batch(batch, near, threshold)
-    batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
+    write_records(batch, manifest_data(batch, project=project, people=people_path))
     return batch
 
 
@@ -823,6 +824,14 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
     return data
 
 
+def write_records(batch: BatchResult, data: dict[str, Any]) -> None:
+    """manifest.json and 汇总.xlsx beside it, each written whole (``summary_sheet``)."""
+    from .summary_sheet import write_summary
+
+    batch.manifest = write_manifest(batch.outdir, data)
+    batch.summary = write_summary(batch.outdir, batch.reports)
+
+
 def find_person(project: Project, people: People, common: Mapping[str, Any], who: str,
                 variant: int | None = None) -> PersonPlan:
     """The person a preview is about: by name, or by row number."""
@@ -952,7 +961,7 @@ def render_plain(
                 progress(done, to_render)
         results.settle(len(spool))
     batch = BatchResult(outdir=outdir, reports=results.stored, warnings=[])
-    batch.manifest = write_manifest(outdir, manifest_data(batch, people=people_path, template=template_path))
+    write_records(batch, manifest_data(batch, people=people_path, template=template_path))
     return batch
 
 
@@ -998,7 +1007,7 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
             report.status = "failed"
             report.errors.append(f"转换 PDF 失败：{error}")
         batch.reports[index] = report
-    batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
+    write_records(batch, manifest_data(batch, project=project, people=people))
 
 
 def preview_pages(project: Project, plan: PersonPlan, outdir: Path, *, dpi: int = 100) -> list[Path]:

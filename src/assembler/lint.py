@@ -669,7 +669,7 @@ def _close_ids(wanted: str, known: Mapping[str, Any]) -> list[str]:
 
 
 def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
-    from .selection import parse_checklist_text
+    from .selection import checklist_problems, parse_checklist_text
 
     try:
         text = read_text(path)
@@ -677,14 +677,8 @@ def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
     except AssemblerError as exc:
         col.from_exc(exc, path)
         return
-    known = {entry.id for entry in rules.entries}
-    refresh = f"请运行 assembler checklist {rules.path} --merge {path} -o {path} 刷新"
-    for snippet_id, (_, line) in found.items():
-        if snippet_id not in known:
-            col.error(path, line, f"清单中的片段“{snippet_id}”不在规则文件中；{refresh}")
-    missing = [entry.id for entry in rules.entries if entry.id not in found]
-    if missing:
-        col.error(path, len(text.split("\n")), f"规则中的片段 {'、'.join(missing)} 不在清单中；{refresh}")
+    for problem in checklist_problems(path, text, found, rules.path, [entry.id for entry in rules.entries]):
+        col.from_exc(problem, path)
 
 
 def _duplicates(infos: list[SnippetInfo], col: _Collector) -> None:

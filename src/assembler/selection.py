@@ -130,20 +130,28 @@ def parse_checklist_text(text: str, *, file: Path | str) -> dict[str, tuple[bool
     return found
 
 
+def checklist_problems(path: Path, text: str, found: Mapping[str, tuple[bool, int]], rules_path: Path,
+                       entry_ids: Iterable[str]) -> list[InputError]:
+    """A checklist against its rules: ids the rules do not have, and rules' ids it lacks (each an
+    error with its line). One rule for ``read_checklist`` (the first) and ``assembler lint`` (all)."""
+    known = list(entry_ids)
+    refresh = f"请运行 assembler checklist {rules_path} --merge {path} -o {path} 刷新清单（保留已有勾选）"
+    problems = [InputError(f"清单中的片段“{snippet_id}”不在规则文件 {rules_path} 中；{refresh}", file=path, line=line)
+                for snippet_id, (_, line) in found.items() if snippet_id not in set(known)]
+    missing = [snippet_id for snippet_id in known if snippet_id not in found]
+    if missing:
+        problems.append(InputError(f"规则中的片段 {'、'.join(missing)} 不在清单中；{refresh}", file=path,
+                                   line=len(text.split("\n"))))
+    return problems
+
+
 def read_checklist(path: Path, rules: Rules) -> Checklist:
     """Read and check a checklist against the rules: unknown and missing ids are errors."""
     text = read_text(path)
     found = parse_checklist_text(text, file=path)
-    known = set(rules.entry_ids())
-    refresh = f"请运行 assembler checklist {rules.path} --merge {path} -o {path} 刷新清单（保留已有勾选）"
-    for snippet_id, (_, line) in found.items():
-        if snippet_id not in known:
-            raise InputError(f"清单中的片段“{snippet_id}”不在规则文件 {rules.path} 中；{refresh}", file=path, line=line)
-    missing = [snippet_id for snippet_id in rules.entry_ids() if snippet_id not in found]
-    if missing:
-        raise InputError(
-            f"规则中的片段 {'、'.join(missing)} 不在清单中；{refresh}", file=path, line=len(text.split("\n"))
-        )
+    problems = checklist_problems(path, text, found, rules.path, rules.entry_ids())
+    if problems:
+        raise problems[0]
     ticked = frozenset(snippet_id for snippet_id, (is_ticked, _) in found.items() if is_ticked)
     return Checklist(path=path, ticked=ticked, lines={k: v[1] for k, v in found.items()})
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -94,3 +96,23 @@ def test_plain_docxtpl_templates_render_as_before(tmp_path):
     result = run("render", template, "--people", people, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert docx_text((tmp_path / "out" / "2.docx").read_bytes()).strip() == "张三：5"
+
+
+@pytest.mark.office
+def test_writer_keeps_the_project_when_it_saves_the_template(mini, tmp_path):
+    """The part survives a save in LibreOffice Writer (real soffice, its own profile)."""
+    from assembler.office.process import find_soffice
+
+    soffice = find_soffice()
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    template = assembled(mini, tmp_path)
+    out = tmp_path / "saved"
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(template)],
+                   check=True, capture_output=True, timeout=180)
+    saved = read_project((out / "tpl.docx").read_bytes())
+    original = read_project(template.read_bytes())
+    assert saved is not None and original is not None
+    assert saved.ticked == original.ticked and saved.snippets == original.snippets
+    assert saved.rules_text == original.rules_text

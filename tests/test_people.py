@@ -396,7 +396,8 @@ def test_short_gbk_file_whose_bytes_are_valid_utf8(tmp_path, header, cell, encod
     assert table.headers == [header] and table.rows[0].values == {header: cell}
 
 
-@pytest.mark.parametrize("text", ["name,city\nJosé,Zürich\n", "姓名,单位\n张三,青山镇\n", "name\nabc\n"])
+@pytest.mark.parametrize("text", ["name,city\nJosé,Zürich\n", "姓名,单位\n张三,青山镇\n", "name\nabc\n",
+                                  "name,note\nO’Neil,2020–2022 “best”…\n", "name\n¥12·5°\n"])
 def test_utf8_files_stay_utf8(tmp_path, text):
     path = tmp_path / "p.csv"
     path.write_bytes(text.encode("utf-8"))

@@ -486,18 +486,25 @@ def _is_cjk(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F") and not char.isascii()
 
 
+def _unlikely(char: str) -> bool:
+    """What GBK bytes read as UTF-8 give and a people file in UTF-8 hardly holds: C1 controls,
+    and the scripts from IPA to Greek Extended (Greek, Cyrillic, Hebrew, Arabic …). Latin
+    letters and symbols, general punctuation (– ’ …) and full-width forms are not."""
+    return "\u0080" <= char <= "\u009f" or "\u0250" <= char <= "\u1fff"
+
+
 def _gbk_in_disguise(source: _Source) -> bool:
     """Whether bytes that are valid UTF-8 are really GBK: short GBK text can be valid UTF-8
-    (职 is D6 B0, which UTF-8 reads as the Hebrew point U+05B0). A UTF-8 reading with no CJK
-    character but something beyond Latin letters, where GB18030 reads CJK, is not UTF-8; a
-    UTF-8 file of José and Zürich is left alone."""
+    (职 is D6 B0, which UTF-8 reads as the Hebrew point U+05B0; 位 reads as λ). A UTF-8
+    reading with no CJK character but an unlikely one (``_unlikely``), where GB18030 reads
+    CJK, is not UTF-8; a UTF-8 file of José, Zürich or O’Neil – is left alone."""
     head = source.head(_SNIFF)
-    as_utf8 = head.decode("utf-8", "ignore")
-    if head.isascii() or any(_is_cjk(char) for char in as_utf8):
+    if head.isascii():
         return False
-    foreign = any(not char.isascii() and not ("\u00c0" <= char <= "\u024f" and char.isalpha())
-                  and char not in "\u00a0\u00b7" for char in as_utf8)
-    return foreign and any(_is_cjk(char) for char in head.decode("gb18030", "ignore"))
+    as_utf8 = head.decode("utf-8", "ignore")
+    if any(_is_cjk(char) for char in as_utf8) or not any(_unlikely(char) for char in as_utf8):
+        return False
+    return any(_is_cjk(char) for char in head.decode("gb18030", "ignore"))
 
 
 def _decodes(source: _Source | bytes, encoding: str) -> bool:

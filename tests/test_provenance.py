@@ -14,7 +14,7 @@ from lxml import etree
 
 from assembler import pipeline
 from assembler.cli import main
-from assembler.provenance import (
+from assembler.library.provenance import (
     PROP_COMMIT,
     PROP_DIRTY,
     PROP_SNIPPETS,
@@ -97,7 +97,7 @@ def test_long_values_are_split_for_word_and_joined_on_reading():
 
 
 def test_snippet_hash(tmp_path):
-    from assembler.snippets import load_library
+    from assembler.load.snippets import load_library
 
     shutil.copytree(FIXTURES / "mini", tmp_path / "mini")
     library = load_library(tmp_path / "mini" / "snippets")
@@ -230,8 +230,8 @@ BASE = plain_docx()
 
 # ------------------------------------------------------------------ provenance written by build
 
-from assembler.provenance import PROP_LIBRARY, PROP_RULES, Stamper, custom_properties_xml  # noqa: E402
-from assembler.text import docx_paragraphs  # noqa: E402
+from assembler.library.provenance import PROP_LIBRARY, PROP_RULES, Stamper, custom_properties_xml  # noqa: E402
+from assembler.ooxml.text import docx_paragraphs  # noqa: E402
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from assembler.errors import InputError
-from assembler.rules import load_rules
-from assembler.selection import (
+from assembler.load.rules import load_rules
+from assembler.load.selection import (
     apply_overrides,
     chinese_number,
     merge_checklist,
@@ -12,7 +12,7 @@ from assembler.selection import (
     read_checklist,
     render_checklist,
 )
-from assembler.snippets import load_library
+from assembler.load.snippets import load_library
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

@@ -14,7 +14,7 @@ from jinja2 import Environment
 from lxml import etree
 
 from assembler.errors import InputError
-from assembler.values import (
+from assembler.load.values import (
     VAR_TYPES,
     CnDate,
     Num,

@@ -128,7 +128,7 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="写入文件；不给则打印。")
 @click.option("--merge", "merge", type=click.Path(path_type=Path, dir_okay=False), help="保留旧清单中的勾选。")
 def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
-    from .selection import merge_checklist, render_checklist
+    from .load.selection import merge_checklist, render_checklist
 
     project = pipeline.load_project(rules)
     if merge is not None:
@@ -147,7 +147,7 @@ def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
 @checklist_option
 @click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), help="写出带中文表头的空白人员表。")
 def variables(rules: Path, checklist: Path | None, xlsx: Path | None) -> None:
-    from .workbook import needed_variables, write_people_workbook
+    from .library.workbook import needed_variables, write_people_workbook
 
     project = pipeline.load_project(rules, checklist)
     needed = needed_variables(project)

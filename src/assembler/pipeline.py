@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import TemplateError
 
 from . import __version__
-from .assemble import assemble_template
-from .batch import RenderJob, render_jobs
-from .environment import expression_variables, render_text, shared_env, template_variables, text_template
+from .build.assemble import assemble_template
+from .build.batch import RenderJob, render_jobs
+from .build.render import PreparedTemplate
+from .build.spool import Spool, SpooledList
+from .build.variants import Dealt, VariantDealer, Variants
 from .errors import EXIT_OK, EXIT_PARTIAL, InputError
-from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
-from .people import (
+from .library.provenance import BatchProvenance, Stamper
+from .library.similarity import SKIPPED_STYLES, SimilarPair, count_chars, no_own_figures, report_text
+from .load.people import (
     HeaderMap,
     PeopleStream,
     PeopleTable,
@@ -36,19 +39,16 @@ from .people import (
     read_vars_file,
     type_values,
 )
-from .provenance import BatchProvenance, Stamper
-from .render import PreparedTemplate
-from .rules import RESERVED_NAMES, Entry, Rules, load_rules
-from .selection import Checklist, apply_overrides, read_checklist
-from .similarity import SKIPPED_STYLES, SimilarPair, count_chars, no_own_figures, report_text
-from .snippets import Library, Snippet, load_library
-from .spool import Spool, SpooledList
-from .text import docx_paragraphs, docx_text
-from .values import VarSpec, convert, is_blank
-from .variants import Dealt, VariantDealer, Variants
+from .load.rules import RESERVED_NAMES, Entry, Rules, load_rules
+from .load.selection import Checklist, apply_overrides, read_checklist
+from .load.snippets import Library, Snippet, load_library
+from .load.values import VarSpec, convert, is_blank
+from .ooxml.text import docx_paragraphs, docx_text
+from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
+from .template.environment import expression_variables, render_text, shared_env, template_variables, text_template
 
 if TYPE_CHECKING:
-    from .nearcopies import NearCopies, Sketch
+    from .library.nearcopies import NearCopies, Sketch
 
 Progress = Callable[[int, int], None]
 
@@ -598,7 +598,7 @@ class _Jobs:
 
 
 def _near_copies(threshold: float) -> NearCopies:
-    from .nearcopies import NearCopies
+    from .library.nearcopies import NearCopies
 
     return NearCopies(threshold)
 
@@ -643,7 +643,7 @@ def measure_report(data: bytes, *, file: str | None = None, sketches: bool = Tru
     text = report_text(data, file=file)
     if not sketches:
         return ReportMeasure(text.chars, None)
-    from .nearcopies import sketch
+    from .library.nearcopies import sketch
 
     return ReportMeasure(text.chars, sketch(text.body))
 

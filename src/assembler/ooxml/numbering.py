@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..selection import chinese_number
+from ..load.selection import chinese_number
 from .paragraphs import W_NS, w
 
 _NS = {"w": W_NS}

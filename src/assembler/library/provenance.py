@@ -33,10 +33,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import InputError
-from .ooxml.package import read_parts, write_parts
-from .rules import Rules
-from .snippets import Library, Snippet
+from ..errors import InputError
+from ..load.rules import Rules
+from ..load.snippets import Library, Snippet
+from ..ooxml.package import read_parts, write_parts
 
 PROP_SNIPPETS = "assembler.snippets"
 PROP_COMMIT = "assembler.library_commit"
@@ -612,9 +612,9 @@ _NUMBER_PREFIX = re.compile(rf"^\s*(?:[{_CN}]+、|（[{_CN}]+）|\([{_CN}]+\)|\d
 def explain_report(docx: bytes, *, rules_path: Path | None = None, library_path: Path | None = None,
                    name: str = "report.docx") -> Explanation:
     """Which snippet (or rules line) each paragraph of ``docx`` came from."""
-    from .rules import load_rules
-    from .snippets import load_library
-    from .text import docx_paragraphs
+    from ..load.rules import load_rules
+    from ..load.snippets import load_library
+    from ..ooxml.text import docx_paragraphs
 
     recorded = recorded_provenance(docx)
     rules = None

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .text import TextParagraph, docx_paragraphs
+from ..errors import InputError
+from ..ooxml.text import TextParagraph, docx_paragraphs
 
 CN_NUM = "一二三四五六七八九十百零〇"
 _LEVEL1_NUMBER = re.compile(rf"^[{CN_NUM}]+、$")
@@ -607,9 +607,9 @@ def import_report(data: bytes, outdir: Path, *, source: str = "report.docx",
     _write(rules_path, _rules_text(structure, report, opening, sections, closing, source))
     people_path = outdir / "people.yaml"
     _write(people_path, _people_text(report, variables))
-    from .rules import load_rules
-    from .selection import render_checklist
-    from .snippets import load_library
+    from ..load.rules import load_rules
+    from ..load.selection import render_checklist
+    from ..load.snippets import load_library
 
     rules = load_rules(rules_path)
     checklist_path = outdir / "checklist.md"

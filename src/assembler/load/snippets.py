@@ -16,8 +16,8 @@ from pathlib import Path
 
 from jinja2 import TemplateSyntaxError
 
-from .environment import shared_env, template_variables
-from .errors import InputError
+from ..errors import InputError
+from ..template.environment import shared_env, template_variables
 from .values import VarSpec
 from .yamlio import LineDict, load_yaml, read_text
 

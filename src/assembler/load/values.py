@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
 VAR_TYPES = ("text", "int", "number", "date", "list", "bool")
 SPEC_KEYS = ("type", "label", "default", "example")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 from .rules import Entry, Rules
 from .snippets import Library
 from .yamlio import read_text
@@ -56,7 +56,7 @@ def checklist_title(rules: Rules, title: str | None = None) -> str:
     """The checklist's first line; the title's tags are filled from examples where possible."""
     if title:
         return title
-    from .environment import shared_env
+    from ..template.environment import shared_env
 
     examples = {name: spec.example for name, spec in rules.variables.items() if spec.example is not None}
     try:

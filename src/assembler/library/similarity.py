@@ -67,8 +67,8 @@ def _text_parts(docx: bytes, file: str | None) -> dict[str, bytes]:
     import io
     import zipfile
 
-    from .errors import InputError
-    from .ooxml.package import DOCUMENT_PART, MAX_UNCOMPRESSED
+    from ..errors import InputError
+    from ..ooxml.package import DOCUMENT_PART, MAX_UNCOMPRESSED
 
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as archive:
@@ -93,8 +93,8 @@ def _numbering_template(numbering_xml: bytes | None, styles_xml: bytes | None) -
     Raises ``InputError`` (without a file name: the caller adds it) for a part that is
     not safe, well-formed XML.
     """
-    from .ooxml.numbering import Numbering
-    from .ooxml.package import check_xml_part
+    from ..ooxml.numbering import Numbering
+    from ..ooxml.package import check_xml_part
 
     for name, payload in (("word/numbering.xml", numbering_xml), ("word/styles.xml", styles_xml)):
         if payload is not None:
@@ -105,7 +105,7 @@ def _numbering_template(numbering_xml: bytes | None, styles_xml: bytes | None) -
 def _numbering(parts: Mapping[str, bytes], file: str | None) -> Any:
     import copy
 
-    from .errors import InputError
+    from ..errors import InputError
 
     try:
         template = _numbering_template(parts.get("word/numbering.xml"), parts.get("word/styles.xml"))
@@ -124,10 +124,10 @@ def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
     """
     from lxml import etree
 
-    from .errors import InputError
-    from .ooxml.package import _SAFE_PARSER, DOCUMENT_PART, check_xml_part
-    from .ooxml.paragraphs import W_NS
-    from .text import paragraph_text
+    from ..errors import InputError
+    from ..ooxml.package import _SAFE_PARSER, DOCUMENT_PART, check_xml_part
+    from ..ooxml.paragraphs import W_NS
+    from ..ooxml.text import paragraph_text
 
     parts = _text_parts(docx, file)
     numbering = _numbering(parts, file)
@@ -321,7 +321,7 @@ def compare(texts: Mapping[str, str], *, threshold: float = 0.8, against: Mappin
 
 
 def _read_one(path: Path) -> tuple[str, ReportText | None, str | None]:
-    from .errors import InputError
+    from ..errors import InputError
 
     try:
         return str(path), report_text(path.read_bytes(), file=str(path)), None
@@ -355,7 +355,7 @@ def read_texts(paths: list[Path], *, jobs: int | None = None) -> list[tuple[str,
 
 def read_reports(folder: Path, *, jobs: int | None = None) -> dict[str, str]:
     """``{path: body text}`` for the .docx files in ``folder`` (not its sub-folders, not ``~$`` lock files)."""
-    from .errors import InputError
+    from ..errors import InputError
 
     if not folder.is_dir():
         raise InputError("文件夹不存在", file=folder)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .environment import expression_variables, template_variables
-from .output import atomic_write
-from .pipeline import Project
-from .values import VarSpec
+from ..load.values import VarSpec
+from ..output import atomic_write
+from ..pipeline import Project
+from ..template.environment import expression_variables, template_variables
 
 TYPE_HINTS = {
     "text": "文本",

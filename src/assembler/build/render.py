@@ -39,8 +39,8 @@ from jinja2 import Template, TemplateError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from lxml import etree
 
-from .environment import make_env
-from .errors import InputError
+from ..errors import InputError
+from ..template.environment import make_env
 
 #: zlib level for the parts rendered per person. Level 6 (zipfile's default) spends
 #: about twice the time of level 1 on a report body for a file a few per cent smaller.

@@ -24,10 +24,9 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
-from .environment import check_expression, expression_variables, shared_env, template_variables
-from .errors import AssemblerError, InputError
-from .rules import ENTRY_KEYS, RESERVED_NAMES, RULES_KEYS, SECTION_KEYS, SUBHEADING_MODES, Rules, load_rules
-from .snippets import (
+from ..errors import AssemblerError, InputError
+from ..load.rules import ENTRY_KEYS, RESERVED_NAMES, RULES_KEYS, SECTION_KEYS, SUBHEADING_MODES, Rules, load_rules
+from ..load.snippets import (
     _ID,
     SNIPPET_KEYS,
     Snippet,
@@ -36,7 +35,8 @@ from .snippets import (
     split_front_matter,
     split_paragraphs,
 )
-from .yamlio import LineDict, LineList, load_yaml, read_text
+from ..load.yamlio import LineDict, LineList, load_yaml, read_text
+from ..template.environment import check_expression, expression_variables, shared_env, template_variables
 
 ERROR = "错误"
 WARNING = "警告"
@@ -270,7 +270,7 @@ def _lenient_snippet(text: str, path: Path, col: _Collector) -> SnippetInfo | No
 def _declare_variables(owner: LineDict, info: SnippetInfo | RulesInfo, path: Path, col: _Collector, *,
                        reserved: bool) -> None:
     """Read a ``variables:`` mapping (a snippet's or the rules'), noting each problem at its own line."""
-    from .values import VarSpec
+    from ..load.values import VarSpec
 
     raw_vars = owner.get("variables") or {}
     if not isinstance(raw_vars, dict):
@@ -670,7 +670,7 @@ def _close_ids(wanted: str, known: Mapping[str, Any]) -> list[str]:
 
 
 def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
-    from .selection import parse_checklist_text
+    from ..load.selection import parse_checklist_text
 
     try:
         text = read_text(path)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .ooxml.numbering import Numbering
-from .ooxml.package import DOCUMENT_PART, read_parts
-from .ooxml.paragraphs import W_NS, w
+from .numbering import Numbering
+from .package import DOCUMENT_PART, read_parts
+from .paragraphs import W_NS, w
 
 _NS = {"w": W_NS}
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .environment import check_expression, expression_variables, template_variables
-from .errors import InputError
+from ..errors import InputError
+from ..template.environment import check_expression, expression_variables, template_variables
 from .values import VarSpec
 from .yamlio import LineDict, LineList, load_yaml_file
 

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from .ooxml.package import DOCUMENT_PART, read_parts, write_parts
-from .ooxml.paragraphs import paragraph, replace_body_content, tag_paragraph
-from .rules import Entry, Rules
-from .snippets import Library, Paragraph, Snippet
+from ..load.rules import Entry, Rules
+from ..load.snippets import Library, Paragraph, Snippet
+from ..ooxml.package import DOCUMENT_PART, read_parts, write_parts
+from ..ooxml.paragraphs import paragraph, replace_body_content, tag_paragraph
 
 #: numId of the multi-level heading list in the base template (see docs/CONTRACTS.md).
 HEADING_NUM_ID = 1

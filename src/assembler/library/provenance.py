@@ -593,15 +593,15 @@ def _shown(path: Path) -> str:
 
 def _variant_lines(snippet: Snippet) -> list[int]:
     """The file line where each variant's text starts (as ``assembler lint`` points at it)."""
-    from .lint import _front_lines, _variant_start
+    from .lint import front_lines, variant_start
 
     try:
         text = snippet.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     except (OSError, UnicodeDecodeError):
         return []
-    _, _, items = _front_lines(text)
+    _, _, items = front_lines(text)
     lines = text.split("\n")
-    return [_variant_start(lines, item) for item in items]
+    return [variant_start(lines, item) for item in items]
 
 
 _STYLE_OF = {"title": "Title", "subtitle": "Subtitle", "signature": "Signature"}

@@ -125,14 +125,14 @@ def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
     from lxml import etree
 
     from ..errors import InputError
-    from ..ooxml.package import _SAFE_PARSER, DOCUMENT_PART, check_xml_part
+    from ..ooxml.package import DOCUMENT_PART, SAFE_PARSER, check_xml_part
     from ..ooxml.paragraphs import W_NS
     from ..ooxml.text import paragraph_text
 
     parts = _text_parts(docx, file)
     numbering = _numbering(parts, file)
     try:
-        root = etree.fromstring(parts[DOCUMENT_PART], _SAFE_PARSER)
+        root = etree.fromstring(parts[DOCUMENT_PART], SAFE_PARSER)
     except etree.XMLSyntaxError:
         root = None
     if root is None or root.getroottree().docinfo.doctype:
@@ -176,7 +176,7 @@ def normalise(text: str) -> str:
 
 
 @dataclass
-class _Doc:
+class Doc:
     key: str
     grams: set[str]
     sentences: list[str]  # originals, in order; "" between paragraphs
@@ -189,7 +189,7 @@ class _Doc:
     passages: dict[tuple[bytes, int], list[str]] = field(default_factory=dict)
 
 
-def _make_doc(key: str, text: str) -> _Doc:
+def make_doc(key: str, text: str) -> Doc:
     norm = normalise(text)
     grams = {norm[i:i + SHINGLE] for i in range(max(1, len(norm) - SHINGLE + 1))} if norm else set()
     sentences: list[str] = []
@@ -199,10 +199,10 @@ def _make_doc(key: str, text: str) -> _Doc:
         if found:
             sentences += found
             sentences.append("")
-    return _Doc(key, grams, sentences, [normalise(sentence) for sentence in sentences], size=len(grams))
+    return Doc(key, grams, sentences, [normalise(sentence) for sentence in sentences], size=len(grams))
 
 
-def _index(docs: list[_Doc]) -> None:
+def index_docs(docs: list[Doc]) -> None:
     """Give every shingle that occurs in two or more texts a bit, and each text the int of its bits.
 
     A shingle found in one text only can never be shared, so it counts in the
@@ -234,7 +234,7 @@ def _index(docs: list[_Doc]) -> None:
         doc.grams = set()  # no longer needed
 
 
-def _score(x: _Doc, y: _Doc) -> tuple[float, float]:
+def _score(x: Doc, y: Doc) -> tuple[float, float]:
     """(Jaccard, containment) of the two shingle sets, exactly."""
     if not x.size or not y.size:
         return 0.0, 0.0
@@ -245,7 +245,7 @@ def _score(x: _Doc, y: _Doc) -> tuple[float, float]:
 _RUN = re.compile(rb"\x01+")
 
 
-def shared_passages(x: _Doc, y: _Doc, limit: int = SHARED_PASSAGES) -> list[str]:
+def shared_passages(x: Doc, y: Doc, limit: int = SHARED_PASSAGES) -> list[str]:
     """The longest runs of consecutive sentences of ``x`` (within a paragraph) that ``y`` also has,
     worded as in ``x``."""
     import heapq
@@ -262,7 +262,7 @@ def shared_passages(x: _Doc, y: _Doc, limit: int = SHARED_PASSAGES) -> list[str]
     return list(found)
 
 
-def _pair(x: _Doc, y: _Doc, threshold: float, last_year: bool) -> SimilarPair | None:
+def similar_pair(x: Doc, y: Doc, threshold: float, last_year: bool) -> SimilarPair | None:
     small, large = sorted((x.size, y.size))
     if not large or small / large < threshold:  # Jaccard is at most the size ratio
         return None
@@ -291,29 +291,29 @@ def compare(texts: Mapping[str, str], *, threshold: float = 0.8, against: Mappin
     belong to the same person (same file stem, same stem without the year, or same last
     part of the stem).
     """
-    docs = [_make_doc(key, text) for key, text in texts.items()]
-    old_docs = [_make_doc(key, text) for key, text in (against or {}).items()]
-    _index(docs + old_docs)
+    docs = [make_doc(key, text) for key, text in texts.items()]
+    old_docs = [make_doc(key, text) for key, text in (against or {}).items()]
+    index_docs(docs + old_docs)
     pairs: list[SimilarPair] = []
     for i, doc in enumerate(docs):
         for other in docs[i + 1:]:
-            found = _pair(doc, other, threshold, False)
+            found = similar_pair(doc, other, threshold, False)
             if found:
                 pairs.append(found)
     if old_docs:
-        index: dict[str, list[_Doc]] = {}
+        index: dict[str, list[Doc]] = {}
         for old in old_docs:
             for pairing in dict.fromkeys(_pairing_keys(old.key)):
                 index.setdefault(pairing, []).append(old)
         for doc in docs:
-            matched: dict[str, _Doc] = {}
+            matched: dict[str, Doc] = {}
             for pairing in _pairing_keys(doc.key):
                 if pairing in index:
                     for old in index[pairing]:
                         matched.setdefault(old.key, old)
                     break
             for old in matched.values():
-                found = _pair(doc, old, threshold, True)
+                found = similar_pair(doc, old, threshold, True)
                 if found:
                     pairs.append(found)
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))

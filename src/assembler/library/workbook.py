@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
+from ..load.rules import Entry, Rules, load_rules
+from ..load.snippets import Library, load_library
 from ..load.values import VarSpec
+from ..load.variables import collect_specs
 from ..output import atomic_write
-from ..pipeline import Project
 from ..template.environment import expression_variables, template_variables
 
 TYPE_HINTS = {
@@ -20,6 +24,43 @@ TYPE_HINTS = {
 }
 
 
+class Selection(Protocol):
+    """What ``needed_variables`` reads: a loaded project (``build.project.Project``) or ``Selected``."""
+
+    @property
+    def rules(self) -> Rules: ...
+    @property
+    def library(self) -> Library: ...
+    @property
+    def specs(self) -> Mapping[str, VarSpec]: ...
+    @property
+    def selection(self) -> frozenset[str]: ...
+    def entries(self) -> list[Entry]: ...
+
+
+@dataclass
+class Selected:
+    """Every snippet of a rules file with its declared variables: a new library's starting selection."""
+
+    rules: Rules
+    library: Library
+    specs: Mapping[str, VarSpec]
+
+    @classmethod
+    def load(cls, rules_path: Path) -> Selected:
+        rules = load_rules(rules_path)
+        library = load_library(rules.library)
+        specs, _ = collect_specs(rules, library)
+        return cls(rules, library, specs)
+
+    @property
+    def selection(self) -> frozenset[str]:
+        return frozenset(self.rules.entry_ids())
+
+    def entries(self) -> list[Entry]:
+        return list(self.rules.entries())
+
+
 @dataclass
 class NeededVariable:
     name: str
@@ -27,7 +68,7 @@ class NeededVariable:
     used_by: list[str] = field(default_factory=list)
 
 
-def needed_variables(project: Project) -> list[NeededVariable]:
+def needed_variables(project: Selection) -> list[NeededVariable]:
     """Variables the selected snippets, their conditions and the rules' own lines read, in order."""
     found: dict[str, NeededVariable] = {}
 

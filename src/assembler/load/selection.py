@@ -13,38 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..numbering import chinese_number
 from .rules import Entry, Rules
 from .snippets import Library
 from .yamlio import read_text
 
 _ITEM = re.compile(r"^\s*[-*+]\s*\[(?P<box>[ xX✓√]?)\]\s*(?P<id>\S+)?(?P<label>.*)$")
 _LOOKS_LIKE_ITEM = re.compile(r"^\s*[-*+]\s*\[")
-_CN_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 11 → 十一, 21 → 二十一 (what Word's chineseCounting shows)."""
-    if n <= 0:
-        return str(n)
-    if n < 10:
-        return _CN_DIGITS[n]
-    if n < 20:
-        return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 100:
-        return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 1000:
-        rest = n % 100
-        head = _CN_DIGITS[n // 100] + "百"
-        if rest == 0:
-            return head
-        if rest < 10:
-            return head + "零" + _CN_DIGITS[rest]
-        if rest < 20:
-            return head + "一" + chinese_number(rest)
-        return head + chinese_number(rest)
-    return str(n)
-
-
 @dataclass(frozen=True)
 class Checklist:
     path: Path | None

@@ -23,7 +23,7 @@ from .yamlio import LineDict, load_yaml, read_text
 
 SNIPPET_KEYS = ("id", "section", "heading", "tags", "variables", "variants", "title")
 _TAG_ONLY = re.compile(r"^\{%-?\s*(.*?)\s*-?%\}$", re.DOTALL)
-_ID = re.compile(r"^[A-Za-z0-9_\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]*$")
+SNIPPET_ID = re.compile(r"^[A-Za-z0-9_\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]*$")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
@@ -140,7 +140,7 @@ def parse_snippet(text: str, *, file: Path, default_section: str | None = None) 
             line=front.line_of(unknown[0]),
         )
     snippet_id = front.get("id")
-    if not isinstance(snippet_id, str) or not _ID.match(snippet_id):
+    if not isinstance(snippet_id, str) or not SNIPPET_ID.match(snippet_id):
         raise InputError("缺少 id，或 id 不合法：请写成“栏目.名称”，如 duties.grid", file=file, line=front.line_of("id"))
     section = front.get("section", default_section)
     if not isinstance(section, str) or not section:

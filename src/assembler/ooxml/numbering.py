@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..load.selection import chinese_number
+from ..numbering import chinese_number
 from .paragraphs import W_NS, w
 
 _NS = {"w": W_NS}

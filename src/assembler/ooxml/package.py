@@ -26,7 +26,7 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024
 _XML_SUFFIXES = (".xml", ".rels")
 #: No DTDs, no entities, no network: an OOXML part never needs them, and they are the
 #: door to XXE (reading local files) and "billion laughs" expansions.
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def read_parts(data: bytes, *, file: str | None = None) -> dict[str, bytes]:
@@ -58,7 +58,7 @@ def read_parts(data: bytes, *, file: str | None = None) -> dict[str, bytes]:
 def check_xml_part(name: str, payload: bytes, *, file: str | None = None) -> None:
     """Refuse a part that is not well-formed XML or that declares a DTD or entities."""
     try:
-        root = etree.fromstring(payload, _SAFE_PARSER)
+        root = etree.fromstring(payload, SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
         raise InputError(f"文档的 {name} 不是有效的 XML（{exc}），请在 Word 或 Writer 中重新另存为 .docx",
                          file=file) from None

@@ -218,6 +218,15 @@ def test_number_refuses(raw):
     assert "不是" in message and "12.5" in message
 
 
+def test_a_number_too_long_for_a_float_is_refused():
+    """Found by test_hardening_data's fuzzing: 400 digits parsed to inf, which the batch's spool
+    could not read back (a traceback in the middle of a build)."""
+    message = err("1" * 400, NUMBER)
+    assert "不是有限的数字" in message and "多写了数字" in message
+    value = convert("1" * 300, NUMBER)
+    assert pickle.loads(pickle.dumps(value)) == value and str(pickle.loads(pickle.dumps(value))) == "1" * 300
+
+
 def test_num_behaves_as_float():
     n = Num("12.50")
     assert n + 1 == 13.5 and n * 2 == 25.0 and n > 12 and n < 13 and n == 12.5

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..numbering import chinese_number
+from .grammar import grammar
 from .rules import Entry, Rules
 from .snippets import Library
 from .yamlio import read_text
@@ -31,11 +32,9 @@ def checklist_title(rules: Rules, title: str | None = None) -> str:
     """The checklist's first line; the title's tags are filled from examples where possible."""
     if title:
         return title
-    from ..template.environment import shared_env
-
     examples = {name: spec.example for name, spec in rules.variables.items() if spec.example is not None}
     try:
-        rendered = shared_env().from_string(rules.title).render(examples)
+        rendered = grammar().fill(rules.title, examples)
     except Exception:
         rendered = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", rules.title)
     return rendered.strip()

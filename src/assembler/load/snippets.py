@@ -14,10 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jinja2 import TemplateSyntaxError
-
 from ..errors import InputError
-from ..template.environment import shared_env, template_variables
+from .grammar import TemplateSyntaxProblem, grammar
 from .values import VarSpec
 from .yamlio import LineDict, load_yaml, read_text
 
@@ -63,7 +61,7 @@ class Snippet:
 
     def used_variables(self) -> set[str]:
         """Names the body reads (declared or not): lint compares them with the declaration."""
-        return template_variables(self.body)
+        return grammar().template_variables(self.body)
 
 
 def split_front_matter(text: str, *, file: Path) -> tuple[str, str, int]:
@@ -164,12 +162,12 @@ def parse_snippet(text: str, *, file: Path, default_section: str | None = None) 
     if not paragraphs:
         raise InputError("片段正文为空，请在“---”之后写正文", file=file, line=body_line)
     try:
-        shared_env().parse(body)
-    except TemplateSyntaxError as exc:
+        grammar().check_template(body)
+    except TemplateSyntaxProblem as exc:
         raise InputError(
             f"Jinja 语法错误：{exc.message}，请检查 {{{{ }}}} 与 {{% %}} 是否成对",
             file=file,
-            line=body_line + (exc.lineno or 1) - 1,
+            line=body_line + exc.line - 1,
         ) from None
     return Snippet(
         id=snippet_id,

@@ -16,17 +16,18 @@ from lxml import etree
 
 from ..load.rules import Entry, Rules
 from ..load.snippets import Library, Paragraph, Snippet
-from ..ooxml.package import DOCUMENT_PART, read_parts, write_parts
+from ..ooxml.names import (
+    DOCUMENT_PART,
+    HEADING_NUM_ID,
+    STYLE_HEADING1,
+    STYLE_HEADING2,
+    STYLE_RUN_IN,
+    STYLE_SIGNATURE,
+    STYLE_SUBTITLE,
+    STYLE_TITLE,
+)
+from ..ooxml.package import read_parts, write_parts
 from ..ooxml.paragraphs import paragraph, replace_body_content, tag_paragraph
-
-#: numId of the multi-level heading list in the base template (see docs/CONTRACTS.md).
-HEADING_NUM_ID = 1
-STYLE_TITLE = "Title"
-STYLE_SUBTITLE = "Subtitle"
-STYLE_HEADING1 = "Heading1"
-STYLE_HEADING2 = "Heading2"
-STYLE_SIGNATURE = "Signature"
-STYLE_RUN_IN = "RunInHeading"
 
 
 def _condition(entries: Iterable[Entry]) -> str | None:

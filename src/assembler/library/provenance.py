@@ -36,6 +36,8 @@ from lxml import etree
 from ..errors import InputError
 from ..load.rules import Rules
 from ..load.snippets import Library, Snippet
+from ..numbering import NUMBER_PREFIX
+from ..ooxml.names import CP_NS, CT_NS, PKG_REL_NS, REL_TYPE, STYLE_SIGNATURE, STYLE_SUBTITLE, STYLE_TITLE, VT_NS
 from ..ooxml.package import read_parts, write_parts
 
 PROP_SNIPPETS = "assembler.snippets"
@@ -46,11 +48,8 @@ PROP_RULES = "assembler.rules"
 
 CUSTOM_PART = "docProps/custom.xml"
 CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
-CP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CUSTOM_REL = REL_TYPE + "custom-properties"
+REL_NS = PKG_REL_NS
 #: The format id every custom property carries (user-defined properties).
 FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 #: Longest text Word keeps in one property; longer values are split.
@@ -604,9 +603,7 @@ def _variant_lines(snippet: Snippet) -> list[int]:
     return [variant_start(lines, item) for item in items]
 
 
-_STYLE_OF = {"title": "Title", "subtitle": "Subtitle", "signature": "Signature"}
-_CN = "一二三四五六七八九十百"
-_NUMBER_PREFIX = re.compile(rf"^\s*(?:[{_CN}]+、|（[{_CN}]+）|\([{_CN}]+\)|\d+[.．、])\s*")
+_STYLE_OF = {"title": STYLE_TITLE, "subtitle": STYLE_SUBTITLE, "signature": STYLE_SIGNATURE}
 
 
 def explain_report(docx: bytes, *, rules_path: Path | None = None, library_path: Path | None = None,
@@ -640,7 +637,7 @@ def explain_report(docx: bytes, *, rules_path: Path | None = None, library_path:
         best: _Candidate | None = None
         for candidate in candidates:
             headings = candidate.kind in ("heading", "section")
-            for variant in (text, _NUMBER_PREFIX.sub("", text)) if headings else (text,):
+            for variant in (text, NUMBER_PREFIX.sub("", text)) if headings else (text,):
                 # a line with no literal text (``{{ name }}``) only counts where its style puts it
                 allowed = candidate.weight > 0 or _STYLE_OF.get(candidate.kind) == para.style
                 if allowed and candidate.regex.fullmatch(variant) and (

@@ -20,16 +20,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from ..ooxml.names import STYLE_DATE, STYLE_SIGNATURE, STYLE_SUBTITLE, STYLE_TITLE
 
 #: Characters per shingle.
 SHINGLE = 5
 #: How many shared passages a pair reports.
 SHARED_PASSAGES = 3
 #: Body paragraphs only: these styles are the title, subtitle and signature lines.
-SKIPPED_STYLES = frozenset({"Title", "Subtitle", "Signature", "Date"})
+SKIPPED_STYLES = frozenset({STYLE_TITLE, STYLE_SUBTITLE, STYLE_SIGNATURE, STYLE_DATE})
 
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"[0-9０-９]")
@@ -49,8 +50,6 @@ class SimilarPair:
     last_year: bool = False
 
 
-#: The parts a report's text needs; the rest of the package is never inflated.
-_TEXT_PARTS = ("word/document.xml", "word/numbering.xml", "word/styles.xml")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
@@ -62,94 +61,19 @@ class ReportText:
     chars: int
 
 
-def _text_parts(docx: bytes, file: str | None) -> dict[str, bytes]:
-    """document.xml, numbering.xml and styles.xml, with the checks ``ooxml.package.read_parts`` makes."""
-    import io
-    import zipfile
-
-    from ..errors import InputError
-    from ..ooxml.package import DOCUMENT_PART, MAX_UNCOMPRESSED
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-            infos = {info.filename: info for info in archive.infolist() if info.filename in _TEXT_PARTS}
-            if DOCUMENT_PART not in infos:
-                raise InputError("不是 Word 文档：缺少 word/document.xml", file=file)
-            if sum(info.file_size for info in infos.values()) > MAX_UNCOMPRESSED:
-                raise InputError("文件解压后过大，拒绝读取（疑似压缩炸弹）", file=file)
-            parts = {name: archive.read(info) for name, info in infos.items()}
-    except InputError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, OSError):
-        raise InputError("不是有效的 .docx 文件（无法作为 zip 打开或已损坏），请在 Word 或 Writer 中另存为 .docx",
-                         file=file) from None
-    return parts
-
-
-@lru_cache(maxsize=8)
-def _numbering_template(numbering_xml: bytes | None, styles_xml: bytes | None) -> Any:
-    """Numbering definitions read once for the many reports of one batch, which share them.
-
-    Raises ``InputError`` (without a file name: the caller adds it) for a part that is
-    not safe, well-formed XML.
-    """
-    from ..ooxml.numbering import Numbering
-    from ..ooxml.package import check_xml_part
-
-    for name, payload in (("word/numbering.xml", numbering_xml), ("word/styles.xml", styles_xml)):
-        if payload is not None:
-            check_xml_part(name, payload)
-    return Numbering(numbering_xml, styles_xml)
-
-
-def _numbering(parts: Mapping[str, bytes], file: str | None) -> Any:
-    import copy
-
-    from ..errors import InputError
-
-    try:
-        template = _numbering_template(parts.get("word/numbering.xml"), parts.get("word/styles.xml"))
-    except InputError as exc:
-        raise InputError(exc.message, file=file) from None
-    numbering = copy.copy(template)
-    numbering.counters = {}
-    return numbering
-
-
 def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
     """The body text and length of a report, reading only the three parts they need.
 
     Run once per report after a batch, so it skips what ``text.docx_paragraphs``
     spends on the rest of the package (a third of its time).
     """
-    from lxml import etree
+    from ..ooxml.text import report_paragraphs
 
-    from ..errors import InputError
-    from ..ooxml.package import DOCUMENT_PART, SAFE_PARSER, check_xml_part
-    from ..ooxml.paragraphs import W_NS
-    from ..ooxml.text import paragraph_text
-
-    parts = _text_parts(docx, file)
-    numbering = _numbering(parts, file)
-    try:
-        root = etree.fromstring(parts[DOCUMENT_PART], SAFE_PARSER)
-    except etree.XMLSyntaxError:
-        root = None
-    if root is None or root.getroottree().docinfo.doctype:
-        check_xml_part(DOCUMENT_PART, parts[DOCUMENT_PART], file=file)  # raises the right message
-        raise InputError("文档的 word/document.xml 无法读取", file=file)
-    body = root.find(f"{{{W_NS}}}body")
     lines: list[str] = []
     texts: list[str] = []
-    style_path = f"{{{W_NS}}}pPr/{{{W_NS}}}pStyle"
-    for p in body.iter(f"{{{W_NS}}}p") if body is not None else ():
-        node = p.find(style_path)
-        style = node.get(f"{{{W_NS}}}val", "") if node is not None else ""
-        if style in SKIPPED_STYLES:
-            continue
-        text = paragraph_text(p)
-        texts.append(text)
-        line = (numbering.label(p) + text).strip()
+    for p in report_paragraphs(docx, skip=SKIPPED_STYLES, file=file):
+        texts.append(p.text)
+        line = (p.number + p.text).strip()
         if line:
             lines.append(line)
     return ReportText("\n".join(lines), count_chars("".join(texts)))

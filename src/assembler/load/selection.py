@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..numbering import chinese_number
+from ..numbering import section_label
 from .grammar import grammar
 from .rules import Entry, Rules
 from .snippets import Library
@@ -46,7 +46,7 @@ def checklist_groups(rules: Rules) -> list[tuple[str, list[Entry]]]:
     if rules.opening:
         groups.append(("开头", list(rules.opening)))
     for number, section in enumerate(rules.sections, start=1):
-        groups.append((f"{chinese_number(number)}、{section.heading}", list(section.entries)))
+        groups.append((f"{section_label(number)}{section.heading}", list(section.entries)))
     if rules.closing:
         groups.append(("结尾", list(rules.closing)))
     return groups

@@ -31,16 +31,12 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .names import CT_NS, HEADING_NUM_ID, PKG_REL_NS, R_NS, REL_TYPE, W_NS, XML_NS
+
 # ------------------------------------------------------------------ names and units
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _NSMAP = {"w": W_NS, "r": R_NS}
-_PREFIXES = {"w": W_NS, "r": R_NS, "xml": "http://www.w3.org/XML/1998/namespace"}
-
-REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_PREFIXES = {"w": W_NS, "r": R_NS, "xml": XML_NS}
 
 #: Fonts, by their official names: the reader's machine (Windows, 国产化 systems) has these.
 FANGSONG = "仿宋_GB2312"
@@ -58,10 +54,6 @@ SIZE_4HAO = 14.0
 #: The fixed timestamp of every zip entry and of the core properties.
 FIXED_ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 FIXED_W3CDTF = "2020-01-01T00:00:00Z"
-
-#: numId of the multi-level heading list (docs/CONTRACTS.md).
-HEADING_NUM_ID = 1
-
 
 def mm_to_twips(mm: float) -> int:
     """Millimetres to twentieths of a point, rounded to the nearest twip."""

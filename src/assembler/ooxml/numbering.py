@@ -9,13 +9,18 @@ levels below it, formatted by the level's numFmt and lvlText.
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
+from ..errors import InputError
 from ..numbering import chinese_number
-from .paragraphs import W_NS, w
+from .names import NUMBERING_PART, STYLES_PART, W_NS, w
+from .package import check_xml_part
 
 _NS = {"w": W_NS}
 
@@ -112,3 +117,27 @@ class Numbering:
             return format_number(value, levels.get(level, Level("decimal", "", 1)).fmt)
 
         return re.sub(r"%(\d)", sub, levels[ilvl].text)
+
+
+@lru_cache(maxsize=8)
+def _numbering_template(numbering_xml: bytes | None, styles_xml: bytes | None) -> Numbering:
+    """Numbering definitions read once for the many reports of one batch, which share them.
+
+    Raises ``InputError`` (without a file name: the caller adds it) for a part that is
+    not safe, well-formed XML.
+    """
+    for name, payload in ((NUMBERING_PART, numbering_xml), (STYLES_PART, styles_xml)):
+        if payload is not None:
+            check_xml_part(name, payload)
+    return Numbering(numbering_xml, styles_xml)
+
+
+def fresh_numbering(parts: Mapping[str, bytes], file: str | None) -> Numbering:
+    """The package's numbering with its counters at zero (the definitions shared within a batch)."""
+    try:
+        template = _numbering_template(parts.get(NUMBERING_PART), parts.get(STYLES_PART))
+    except InputError as exc:
+        raise InputError(exc.message, file=file) from None
+    numbering = copy.copy(template)
+    numbering.counters = {}
+    return numbering

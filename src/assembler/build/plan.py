@@ -29,10 +29,10 @@ from ..load.people import (
     type_values,
 )
 from ..load.selection import apply_overrides
-from ..load.snippets import Snippet
 from ..load.values import VarSpec, convert
 from ..output import safe_filename
-from ..template.environment import expression_variables, render_text, shared_env, template_variables
+from ..template.environment import render_text, shared_env
+from ..template.needs import body_variables, condition_variables
 from .project import Project
 from .variants import Dealt, VariantDealer
 
@@ -127,7 +127,7 @@ def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides
         if entry.id not in selection:
             continue
         if entry.when:
-            lacking = [name for name in sorted(expression_variables(entry.when)) if name not in context]
+            lacking = [name for name in sorted(condition_variables(entry)) if name not in context]
             for name in lacking:
                 missing.setdefault(name, f"片段 {entry.id} 的条件“{entry.when}”")
             if lacking:
@@ -143,7 +143,7 @@ def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides
             if not keep:
                 continue
         snippet = project.library[entry.id]
-        for name in sorted(_body_variables(snippet)):
+        for name in sorted(body_variables(snippet)):
             if name not in context:
                 missing.setdefault(name, f"片段 {entry.id}")
         plan.included.append(entry.id)
@@ -155,16 +155,6 @@ def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides
         except TemplateError as exc:
             plan.errors.append(f"无法生成文件名（output_name）：{exc}")
     return plan
-
-
-def _body_variables(snippet: Snippet) -> set[str]:
-    return set(_source_variables(snippet.body))
-
-
-@lru_cache(maxsize=4096)
-def _source_variables(source: str) -> frozenset[str]:
-    """Parsed once per snippet body, not once per person and snippet."""
-    return frozenset(template_variables(source))
 
 
 @dataclass
@@ -202,7 +192,7 @@ def plan_row(project: Project, people: People, row: PersonRow, common: Mapping[s
     if plan.ok:
         figures: set[str] = set()
         for snippet_id in plan.included:
-            figures |= _body_variables(project.library[snippet_id])
+            figures |= body_variables(project.library[snippet_id])
         warning = no_own_figures(plan.context, project.specs, figures, own=typed.values)
         if warning:
             plan.warnings.append(warning)

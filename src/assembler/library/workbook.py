@@ -12,7 +12,7 @@ from ..load.snippets import Library, load_library
 from ..load.values import VarSpec
 from ..load.variables import collect_specs
 from ..output import atomic_write
-from ..template.environment import expression_variables, template_variables
+from ..template.needs import selection_needs
 
 TYPE_HINTS = {
     "text": "文本",
@@ -78,23 +78,8 @@ def needed_variables(project: Selection) -> list[NeededVariable]:
         if by not in item.used_by:
             item.used_by.append(by)
 
-    for source in project.rules.report_level_sources():
-        for name in sorted(template_variables(source)):
-            need(name, "规则")
-    for name in project.rules.variables:
-        if name in found:
-            continue
-    selection = project.selection
-    for entry in project.entries():
-        if entry.id not in selection:
-            continue
-        if entry.when:
-            for name in sorted(expression_variables(entry.when)):
-                need(name, f"{entry.id}（条件）")
-        snippet = project.library[entry.id]
-        declared = list(snippet.variables)
-        for name in declared + sorted(template_variables(snippet.body) - set(declared)):
-            need(name, entry.id)
+    for name, by in selection_needs(project.rules, project.library, project.selection):
+        need(name, by)
     return list(found.values())
 
 

@@ -255,6 +255,3 @@ def load_rules(path: Path) -> Rules:
         seen[entry.id] = entry.line
     return rules
 
-
-def when_variables(entry: Entry) -> set[str]:
-    return grammar().expression_variables(entry.when) if entry.when else set()

@@ -26,6 +26,16 @@ def w(tag: str) -> str:
     return f"{{{W_NS}}}{tag}"
 
 
+# ------------------------------------------------------------------ fonts
+
+#: Fonts, by their official names: the reader's machine (Windows, 国产化 systems) has these.
+FANGSONG = "仿宋_GB2312"
+KAITI = "楷体_GB2312"
+HEITI = "黑体"
+XIAOBIAOSONG = "方正小标宋简体"
+SONGTI = "宋体"
+LATIN = "Times New Roman"
+
 # ------------------------------------------------------------------ parts
 
 DOCUMENT_PART = "word/document.xml"

@@ -1,4 +1,8 @@
-"""Reading a .docx's list numbering the way a reader sees it.
+"""The heading list of a report — where its numbering is decided — and reading it back as a reader sees it.
+
+``HEADING_LEVELS`` is the one multi-level list every report numbers its headings with
+(一、 → （一） → 1. → （1）…, list ``HEADING_NUM_ID``; ``base_template.numbering_xml`` writes it);
+how a number is spelled in Chinese is ``assembler.numbering`` (pure text, shared with the loaders).
 
 Reports number their headings with native Word lists (so a subsection added by
 hand in Writer is renumbered too). The numbers therefore live in numbering.xml,
@@ -19,10 +23,25 @@ from lxml import etree
 
 from ..errors import InputError
 from ..numbering import chinese_number
-from .names import NUMBERING_PART, STYLES_PART, W_NS, w
+from .names import FANGSONG, HEADING_NUM_ID, HEITI, KAITI, NUMBERING_PART, STYLES_PART, W_NS, w
 from .package import check_xml_part
 
 _NS = {"w": W_NS}
+
+__all__ = ["HEADING_LEVELS", "HEADING_NUM_ID", "Numbering", "format_number", "fresh_numbering"]
+
+#: (number format, level text, font of the number) for each level of the heading list.
+HEADING_LEVELS: tuple[tuple[str, str, str], ...] = (
+    ("chineseCounting", "%1、", HEITI),
+    ("chineseCounting", "（%2）", KAITI),
+    ("decimal", "%3.", FANGSONG),
+    ("decimal", "（%4）", FANGSONG),
+    ("decimalEnclosedCircle", "%5", FANGSONG),
+    ("decimal", "%6)", FANGSONG),
+    ("lowerLetter", "%7.", FANGSONG),
+    ("lowerLetter", "%8)", FANGSONG),
+    ("lowerRoman", "%9.", FANGSONG),
+)
 
 
 @dataclass(frozen=True)

@@ -284,6 +284,7 @@ def profile(work: Path, rounds: int = 300) -> None:
 
     from assembler import pipeline
     from assembler.build import render
+    from assembler.ooxml import zipentries
     from assembler.output import atomic_write
     from assembler.template.environment import make_env
 
@@ -339,8 +340,9 @@ def profile(work: Path, rounds: int = 300) -> None:
           lambda: [prepared._tpl.render_xml_part(part.source, part.docx_part, dict(context),
                                                  render._Compiled(part.template)) for part in tagged])
     timed("  body: parse, fix_tables, docPr ids, serialise", lambda: prepared._finish_body(body_xml))
-    timed("  zlib level 1 of the rendered parts", lambda: [render._member(name, xml) for name, xml in rendered.items()])
-    timed("  zip: write every entry (all compressed already)", lambda: render._write_zip(members))
+    timed("  zlib level 1 of the rendered parts",
+          lambda: [zipentries.deflate(name, xml, render.COMPRESS_LEVEL) for name, xml in rendered.items()])
+    timed("  zip: write every entry (all compressed already)", lambda: zipentries.write_members(members))
     timed("atomic_write alone (temp file, fsync, rename)", lambda: atomic_write(target, data))
     timed("plain write_bytes alone (no fsync)", lambda: target.write_bytes(data))
     print("naive docxtpl, for comparison:")

@@ -24,10 +24,9 @@ from assembler.library.provenance import (
     library_state,
     pattern_source,
     provenance_properties,
-    read_custom_properties,
     snippet_hash,
-    with_custom_properties,
 )
+from assembler.ooxml.properties import read_custom_properties, with_custom_properties
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HAS_GIT = shutil.which("git") is not None
@@ -230,7 +229,8 @@ BASE = plain_docx()
 
 # ------------------------------------------------------------------ provenance written by build
 
-from assembler.library.provenance import PROP_LIBRARY, PROP_RULES, Stamper, custom_properties_xml  # noqa: E402
+from assembler.library.provenance import PROP_LIBRARY, PROP_RULES  # noqa: E402
+from assembler.ooxml.properties import Stamper, custom_properties_xml  # noqa: E402
 from assembler.ooxml.text import docx_paragraphs  # noqa: E402
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..library.provenance import Stamper
 from ..library.similarity import report_text
 from ..load.rules import Rules
+from ..ooxml.properties import Stamper
 from .results import MANIFEST_PAIRS, BatchResult, ReportResult
 
 if TYPE_CHECKING:

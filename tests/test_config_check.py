@@ -1,4 +1,4 @@
-"""config_check.py: build, template, preview and render list every configuration error at once (issue 13, item 1)."""
+"""build/config_check.py: build, template, preview and render list every configuration error at once (issue 13, item 1)."""
 
 from __future__ import annotations
 

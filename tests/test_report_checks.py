@@ -1,4 +1,4 @@
-"""report_checks.py: per-report warnings for placeholders left in the text and a missing signature (item 2)."""
+"""library/report_checks.py: per-report warnings for placeholders left in the text and a missing signature (item 2)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from assembler.cli import main
-from assembler.report_checks import placeholder_paragraphs
+from assembler.library.report_checks import placeholder_paragraphs
 
 
 def run(*args: object):

@@ -1,4 +1,4 @@
-"""summary_sheet.py: the batch's result as a sheet, 汇总.xlsx beside manifest.json (item 9)."""
+"""build/summary_sheet.py: the batch's result as a sheet, 汇总.xlsx beside manifest.json (item 9)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from assembler.office import fonts
 from assembler.office.pool import convert_to_pdf
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "tests" / "fixtures" / "sample-v1" / "examples"  # the first sample, kept for its figures
 PERSON = "周明远"
 
 #: Spellings people use for the five official fonts (issue #3): each must be mapped, to this family.

@@ -18,7 +18,7 @@ from assembler.build.spool import SpooledList
 from assembler.errors import InputError
 from assembler.library.similarity import compare, read_reports
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parent / "fixtures" / "sample-v1" / "examples"
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
 

@@ -233,7 +233,7 @@ from assembler.library.provenance import PROP_LIBRARY, PROP_RULES  # noqa: E402
 from assembler.ooxml.properties import Stamper, custom_properties_xml  # noqa: E402
 from assembler.ooxml.text import docx_paragraphs  # noqa: E402
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parent / "fixtures" / "sample-v1" / "examples"
 
 
 @pytest.fixture()

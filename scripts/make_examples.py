@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from assembler import pipeline  # noqa: E402
-from assembler.workbook import needed_variables  # noqa: E402
+from assembler.library.workbook import needed_variables  # noqa: E402
 
 RULES = ROOT / "examples" / "rules.yaml"
 CHECKLIST = ROOT / "examples" / "checklist.md"
@@ -161,7 +161,8 @@ PEOPLE: list[dict[str, object]] = [
     _person(
         姓名="吴德厚", 职务="人大主席", 分管工作=["人大工作"], 报告日期=date(2022, 12, 16), 任职时间=date(2021, 12, 28),
         参加集中学习次数=12, 研讨发言次数=4, 集中学法次数=9, 组织交流研讨次数=4, **{"学习笔记字数（万字）": 2.8},
-        召开主席团会议次数=5, 收到代表议案建议件数=38, 镇人大代表人数=56, 组织代表活动次数=11, 代表联系走访选民人次=734, 组织视察调研次数=7, 提出审议意见条数=26,
+        召开主席团会议次数=5, 收到代表议案建议件数=38,
+        镇人大代表人数=56, 组织代表活动次数=11, 代表联系走访选民人次=734, 组织视察调研次数=7, 提出审议意见条数=26,
         票决民生实事项目个数=8, 代表建议办结件数=34, 联系村="柏树村", 参加联系村组织生活次数=6, 帮助联系村解决问题个数=4,
         经手公务接待批次=3, 作风问题自查条数=2, 能力短板领域="预算审查监督", 下一年度工作重点="民生实事项目票决制提质",
     ),
@@ -282,12 +283,15 @@ def write_csv(path: Path) -> None:
     path.write_bytes(buffer.getvalue().encode("gbk"))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """``--out DIR`` writes the two files there instead (tests compare them with the committed ones)."""
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[1]) if len(args) == 2 and args[0] == "--out" else XLSX.parent
     _check()
-    XLSX.parent.mkdir(parents=True, exist_ok=True)
-    write_xlsx(XLSX)
-    write_csv(CSV)
-    print(f"wrote {XLSX.relative_to(ROOT)} and {CSV.relative_to(ROOT)} ({len(PEOPLE)} people)")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_xlsx(folder / XLSX.name)
+    write_csv(folder / CSV.name)
+    print(f"wrote {XLSX.name} and {CSV.name} to {folder} ({len(PEOPLE)} people)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """GB/T 9704 fidelity measured on the PDF a reader gets, not read off the .docx settings.
 
-A sample report (the first sample, tests/fixtures/sample-v1/, six pages) goes through the real office pool once for the module; the
+A sample report (the first sample, tests/fixtures/sample-v1/, six pages) goes through the real office pool once; the
 tests then measure its pages with pdfplumber (character boxes and baselines) and pdftoppm (the ink
 of the page-number dashes): lines a page, characters a line, the type area's four edges, the title's
 centre and the page numbers. docs/fidelity.md explains the measures and records the figures.

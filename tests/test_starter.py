@@ -56,7 +56,7 @@ def test_written_starter_holds_the_theme_and_the_fixed_parts_only(tmp_path):
     ids = snippet_ids(tmp_path)
     grid = {i for i in load_library(ROOT / "snippets").snippets if i.startswith("grid.")}
     assert grid <= ids
-    assert {"opening.npc", "problems.first-secretary", "plans.discipline", "closing.leader"} <= ids
+    assert {"opening.npc", "problems.first-secretary", "plans.discipline", "closing.secretary"} <= ids
     assert not any(i.startswith(("village.", "duties.", "partybuild.")) for i in ids)
     assert "theory.congress" not in ids  # 理论学习 was not chosen
     rules = yaml.safe_load((tmp_path / "rules.yaml").read_text(encoding="utf-8"))

@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 
 from assembler import pipeline
 from assembler.cli import main
-from assembler.lint import lint
-from assembler.similarity import compare, read_reports, report_text
-from assembler.snippets import load_library
-from assembler.text import docx_text
+from assembler.library.lint import lint
+from assembler.library.similarity import compare, read_reports, report_text
+from assembler.load.snippets import load_library
+from assembler.ooxml.text import docx_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 
 from assembler.cli import main
 from assembler.errors import InputError
-from assembler.lint import lint
-from assembler.snippets import load_library
-from assembler.starter import CORE_THEMES, list_themes, parse_choice, write_starter
-from assembler.text import docx_text
+from assembler.library.lint import lint
+from assembler.library.starter import CORE_THEMES, list_themes, parse_choice, write_starter
+from assembler.load.snippets import load_library
+from assembler.ooxml.text import docx_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -20,6 +20,9 @@ Figures (docs/fidelity.md has what they give in LibreOffice 7.4):
 The package is built from scratch with lxml and written with fixed timestamps, stored (not
 deflated) zip entries in a fixed order, so the same options always give the same bytes, whatever
 the zlib on the machine.
+
+Size: one file because it is one document (GB/T 9704's page, styles, numbering, headers and
+footers), written from the standard's numbers in the standard's order.
 """
 
 from __future__ import annotations

@@ -29,6 +29,9 @@ untrusted data:
 
 Every refusal is a ``SecurityError`` (a ``TemplateError``) with a Chinese
 message; at parse time it is a ``TemplateSyntaxError`` with the line.
+
+Size: one file because the sandbox is one security boundary — its guards, budgets, filters and the
+environment that wires them are reviewed together (docs/hardening.md).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from lxml import etree
 from .names import (
     CT_NS,
     FANGSONG,
+    FIXED_DATE,
     HEADING_NUM_ID,
     HEITI,
     KAITI,
@@ -63,7 +64,6 @@ SIZE_3HAO = 16.0
 SIZE_4HAO = 14.0
 
 #: The fixed timestamp of every zip entry and of the core properties.
-FIXED_ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 FIXED_W3CDTF = "2020-01-01T00:00:00Z"
 
 def mm_to_twips(mm: float) -> int:
@@ -603,7 +603,7 @@ def build_base_template(options: BaseTemplateOptions | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, payload in template_parts(options).items():
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)
+            info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             info.create_system = 3

@@ -50,7 +50,7 @@ from .names import (
     XIAOBIAOSONG,
     XML_NS,
 )
-from .numbering import HEADING_LEVELS
+from .numbering import HEADING_LEVELS, SECTION_LEVEL, SUBSECTION_LEVEL
 
 # ------------------------------------------------------------------ names and units
 
@@ -281,11 +281,11 @@ def styles_xml(options: BaseTemplateOptions) -> bytes:
                rpr=run_properties(east_asia=KAITI, char_spacing_pt=0)),
         # 一、 3号黑体; （一） 3号楷体; 1. and （1） 3号仿宋. Numbers come from the list (numId 1).
         _style("paragraph", "Heading1", "heading 1", based_on="Normal", next_style="Normal", ui_priority=9,
-               ppr=paragraph_properties(keep_next=True, numbering_level=0, ind=indent(first_chars=2),
+               ppr=paragraph_properties(keep_next=True, numbering_level=SECTION_LEVEL, ind=indent(first_chars=2),
                                         outline_level=0),
                rpr=run_properties(east_asia=HEITI, bold=False)),
         _style("paragraph", "Heading2", "heading 2", based_on="Normal", next_style="Normal", ui_priority=9,
-               ppr=paragraph_properties(keep_next=True, numbering_level=1, ind=indent(first_chars=2),
+               ppr=paragraph_properties(keep_next=True, numbering_level=SUBSECTION_LEVEL, ind=indent(first_chars=2),
                                         outline_level=1),
                rpr=run_properties(east_asia=KAITI, bold=options.bold_level2)),
         _style("paragraph", "Heading3", "heading 3", based_on="Normal", next_style="Normal", ui_priority=9,

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from assembler.office.fonts import TextLine, is_han, text_lines
 from assembler.ooxml.base_template import base_template_bytes
+from pdf_fonts import TextLine, is_han, text_lines
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "tests" / "fixtures" / "sample-v1" / "examples"  # the first sample, kept for its figures

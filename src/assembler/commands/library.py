@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_OK, InputError
+from ..library.similarity import SIMILARITY_THRESHOLD
 
 
 @click.command("lint", help="检查片段库和规则文件：逐条列出问题（文件:行号），有错误时退出码为 1。"
@@ -136,7 +137,7 @@ def _shorten(text: str, size: int = 60) -> str:
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--against", type=click.Path(path_type=Path, file_okay=False), metavar="LAST_YEAR_DIR",
               help="去年的报告文件夹：每份报告与同一人的去年报告比较。")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+@click.option("--threshold", type=click.FloatRange(0, 1), default=SIMILARITY_THRESHOLD, show_default=True,
               help="相似度（共同的五字片段占比，0～1）不低于此值才列出。")
 @click.option("--limit", type=click.IntRange(min=0), default=0, help="最多列出多少对（0 表示全部）。")
 def similar_command(directory: Path, against: Path | None, threshold: float, limit: int) -> None:

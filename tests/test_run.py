@@ -1,4 +1,4 @@
-"""pipeline.build and render_plain: two passes over the people file, results kept on disk in people order.
+"""build/run.py (through the pipeline facade): two passes over the people file, results kept on disk in people order.
 
 The end-to-end behaviour of ``assembler build`` is in test_cli; here the parts the streaming design
 could get wrong: order, skipped reports joining the near-copy check, variants dealt over the whole

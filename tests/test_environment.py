@@ -40,7 +40,7 @@ def test_expression_helpers():
 
 @pytest.mark.parametrize(("expression", "says"), [
     ("money >", "“>”后面缺少"),
-    ("grid_cells > 0 and", "“and”后面缺少"),
+    ("grid_cells > 0 and", "“and”后面缺少内容"),
     ("(a > 1", "括号"),
     ("a >> 1", "“>”"),
 ])

@@ -753,6 +753,8 @@ def explain_expression_error(expression: str, message: str) -> str:
     "“>”后面缺少…", not "unexpected ')'", which is about the parentheses the check adds)."""
     text = expression.strip()
     operator = _TRAILING_OPERATOR.search(text)
+    if operator and operator.group(1).isalpha():
+        return f"“{operator.group(1)}”后面缺少内容"
     if operator:
         return f"“{operator.group(1)}”后面缺少要比较或计算的值，如 {text} 0"
     for opening, closing in ("()", "[]", "{}"):

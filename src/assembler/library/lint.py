@@ -1,21 +1,16 @@
 """``assembler lint``: every problem in a snippet library and its rules, each with its file and line.
 
-The core parsers (``parse_snippet``, ``load_rules``) stop at the first mistake,
-which is right for a build but slow to fix by: lint reads every file, calls the
-core parser on each (so it never accepts what a build would refuse), and when a
-parser refuses a file, walks that file leniently to find the rest of its
-mistakes. Then come the checks only lint makes: variables used but not declared
-(or declared and unused), conditions that read unknown names, rules naming
-missing snippets and snippets no rule uses, leftover masks such as ``**`` or
-``XX``, punctuation, and variants that read different values from the main body.
+The loaders own the grammar: lint reads every file through them in collecting mode
+(``read_snippet``, ``read_rules`` with a ``Problems``), so it reports every mistake a build
+would stop at, at the same line and in the same words. Then come the checks only lint makes,
+across files and on style: variables used but not declared (or declared and unused),
+conditions that read unknown names, rules naming missing snippets and snippets no rule uses,
+duplicate ids, leftover masks such as ``**`` or ``XX``, punctuation, and variants that read
+different values from the main body.
 
 Errors are what would make ``assembler build`` fail or produce a wrong report;
 warnings are what a careful editor would want to look at. Every problem is a
 ``Problem`` with a file and a 1-based line, printed as ``错误：file:line: …``.
-
-Size: one file because it is a second, lenient reading of the rules and snippet grammar (it collects
-every problem instead of stopping at the first); sharing that grammar with ``load/`` is open work
-(issue 15), and splitting the copy first would only spread it.
 """
 
 from __future__ import annotations
@@ -29,23 +24,14 @@ from typing import Any
 from jinja2 import TemplateSyntaxError
 
 from ..errors import AssemblerError, InputError
-from ..load.rules import ENTRY_KEYS, RESERVED_NAMES, RULES_KEYS, SECTION_KEYS, SUBHEADING_MODES, Rules, load_rules
-from ..load.snippet_lines import front_lines, variant_start
-from ..load.snippets import (
-    SNIPPET_ID,
-    SNIPPET_KEYS,
-    Snippet,
-    iter_snippet_files,
-    parse_snippet,
-    split_front_matter,
-    split_paragraphs,
-)
-from ..load.yamlio import LineDict, LineList, load_yaml, read_text
+from ..load.problems import ERROR, WARNING, Problem, Problems
+from ..load.rules import RESERVED_NAMES, RulesReading, read_rules
+from ..load.snippets import SnippetReading, iter_snippet_files, read_snippet, split_paragraphs
+from ..load.yamlio import read_text
 from ..template.environment import check_expression, expression_variables, shared_env, template_variables
 from .report_checks import MASK
 
-ERROR = "错误"
-WARNING = "警告"
+__all__ = ["ERROR", "WARNING", "LintResult", "Problem", "lint", "resolve_target"]
 
 #: How a body paragraph may end.
 FINAL_PUNCTUATION = "。！？；：….!?;:"
@@ -55,23 +41,6 @@ _JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _TRAILING_TAG = re.compile(r"(?:\{%.*?%\}|\{#.*?#\}|\s)+$", re.DOTALL)
 _COMMENT_ONLY = re.compile(r"^(?:\{#.*?#\}\s*)+$", re.DOTALL)
 _GUESS_ID = re.compile(r"^id:\s*['\"]?([^\s'\"#]+)", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: ``level`` is 错误 or 警告."""
-
-    file: str
-    line: int
-    level: str
-    message: str
-
-    @property
-    def is_error(self) -> bool:
-        return self.level == ERROR
-
-    def format(self) -> str:
-        return f"{self.level}：{self.file}:{self.line}: {self.message}"
 
 
 @dataclass
@@ -100,176 +69,38 @@ class LintResult:
         return f"{checked}：{len(self.errors)} 个错误，{len(self.warnings)} 个警告。"
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self._seen: set[tuple[str, int, str, str]] = set()
-
-    def add(self, level: str, file: str | Path, line: int | None, message: str) -> None:
-        key = (str(file), line or 1, level, message)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        self.problems.append(Problem(str(file), line or 1, level, message))
-
-    def error(self, file: str | Path, line: int | None, message: str) -> None:
-        self.add(ERROR, file, line, message)
-
-    def warn(self, file: str | Path, line: int | None, message: str) -> None:
-        self.add(WARNING, file, line, message)
-
-    def from_exc(self, exc: AssemblerError, file: str | Path) -> None:
-        self.error(exc.file or file, exc.line, exc.message)
-
-    def count(self, file: str | Path) -> int:
-        return sum(1 for p in self.problems if p.file == str(file) and p.is_error)
-
-    def has_line(self, file: str | Path, line: int | None) -> bool:
-        return any(p.file == str(file) and p.line == (line or 1) and p.is_error for p in self.problems)
-
-
 # ------------------------------------------------------------------ snippets
 
 
 @dataclass
 class SnippetInfo:
-    """What lint knows about one snippet file, whether or not the core parser accepted it."""
+    """A snippet file as the loader read it, with the names its bodies read (for the checks across files)."""
 
-    path: Path
-    id: str | None = None
-    id_line: int = 1
-    section: str | None = None
-    heading: str | None = None
-    heading_line: int = 1
-    declared: dict[str, int] = field(default_factory=dict)
-    types: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    body: str = ""
-    body_line: int = 1
-    variants: list[tuple[str, int]] = field(default_factory=list)
+    reading: SnippetReading
     used: set[str] = field(default_factory=set)
     used_body: set[str] = field(default_factory=set)
     body_ok: bool = True
     variant_names: list[tuple[int, int, set[str]]] = field(default_factory=list)
-    snippet: Snippet | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.reading.path
+
+    @property
+    def id(self) -> str | None:
+        return self.reading.id
 
 
-def _from_snippet(snippet: Snippet, text: str) -> SnippetInfo:
-    top, names, items = front_lines(text)
-    lines = text.split("\n")
-    variants: list[tuple[str, int]] = []
-    for index, body in enumerate(snippet.variants):
-        line = variant_start(lines, items[index]) if index < len(items) else top.get("variants", 1)
-        variants.append(("\n\n".join(p.text for p in body), line))
-    variables_line = top.get("variables", 2)
-    return SnippetInfo(
-        path=snippet.path,
-        id=snippet.id,
-        id_line=snippet.lines.get("id", 2),
-        section=snippet.section,
-        heading=snippet.heading,
-        heading_line=snippet.lines.get("heading", 2),
-        declared={name: names.get(name, variables_line) for name in snippet.variables},
-        types={name: spec.type for name, spec in snippet.variables.items()},
-        labels={name: spec.label for name, spec in snippet.variables.items() if spec.label},
-        body=snippet.body,
-        body_line=snippet.body_line,
-        variants=variants,
-        snippet=snippet,
-    )
-
-
-def _lenient_snippet(text: str, path: Path, col: _Collector) -> SnippetInfo | None:
-    """Walk a file the core parser refused, collecting every problem it can see."""
-
-    try:
-        front_text, body, body_line = split_front_matter(text, file=path)
-    except AssemblerError as exc:
-        col.from_exc(exc, path)
-        return None
-    info = SnippetInfo(path=path, body=body, body_line=body_line, section=path.parent.name)
-    try:
-        front = load_yaml(front_text, file=path, line_offset=1)
-    except AssemblerError as exc:
-        col.from_exc(exc, path)
-        return info
-    if not isinstance(front, LineDict):
-        col.error(path, 2, "YAML 头信息必须是“键: 值”的映射")
-        return info
-    for key in front:
-        if key not in SNIPPET_KEYS:
-            col.error(path, front.line_of(key), f"未知的键“{key}”；可用的键：{'、'.join(SNIPPET_KEYS)}")
-    snippet_id = front.get("id")
-    info.id_line = front.line_of("id") if "id" in front else 2
-    if not isinstance(snippet_id, str) or not SNIPPET_ID.match(snippet_id):
-        col.error(path, info.id_line, "缺少 id，或 id 不合法：请写成“栏目.名称”，如 duties.grid")
-    else:
-        info.id = snippet_id
-    section = front.get("section", path.parent.name)
-    if not isinstance(section, str) or not section:
-        col.error(path, front.line_of("section"), "section（所属栏目）必须是非空文本")
-    else:
-        info.section = section
-    heading = front.get("heading")
-    if heading is not None and not isinstance(heading, str):
-        col.error(path, front.line_of("heading"), "heading 必须是文本")
-    elif isinstance(heading, str) and heading.strip():
-        info.heading = heading.strip()
-        info.heading_line = front.line_of("heading")
-    tags = front.get("tags")
-    if tags is not None and not isinstance(tags, (list, str)):
-        col.error(path, front.line_of("tags"), "tags 必须是列表，如 [驻村帮扶]")
-    _declare_variables(front, info, path, col, reserved=False)
-    raw_variants = front.get("variants")
-    if raw_variants is not None:
-        if not isinstance(raw_variants, list) or not all(isinstance(item, str) for item in raw_variants):
-            col.error(path, front.line_of("variants"), "variants 必须是文本列表，每一项是一种备选正文")
-        else:
-            lines = text.split("\n")
-            for index, item in enumerate(raw_variants):
-                item_line = raw_variants.line_of(index) if isinstance(raw_variants, LineList) else 1
-                info.variants.append((item, variant_start(lines, item_line)))
-    if not split_paragraphs(body, body_line):
-        col.error(path, body_line, "片段正文为空，请在“---”之后写正文")
-    return info
-
-
-def _declare_variables(owner: LineDict, info: SnippetInfo | RulesInfo, path: Path, col: _Collector, *,
-                       reserved: bool) -> None:
-    """Read a ``variables:`` mapping (a snippet's or the rules'), noting each problem at its own line."""
-    from ..load.values import VarSpec
-
-    raw_vars = owner.get("variables") or {}
-    if not isinstance(raw_vars, dict):
-        col.error(path, owner.line_of("variables"), "variables 必须是映射：变量名: {type: …, label: …}")
-        raw_vars = {}
-    for name, spec in raw_vars.items():
-        line = raw_vars.line_of(name) if isinstance(raw_vars, LineDict) else owner.line_of("variables")
-        info.declared[name] = line
-        if reserved and name in RESERVED_NAMES:
-            col.error(path, line, f"变量名 {name} 是保留字，请换一个名字")
-        try:
-            parsed = VarSpec.from_yaml(name, spec, file=path, line=line)
-        except AssemblerError as exc:
-            col.from_exc(exc, path)
-            continue
-        info.types[name] = parsed.type
-        if parsed.label:
-            info.labels[name] = parsed.label
-
-
-def _analyse(source: str, first_line: int, path: Path, col: _Collector, what: str = "") -> set[str] | None:
+def _analyse(source: str) -> set[str] | None:
     """The names ``source`` reads (as ``environment.template_variables`` counts them), parsed once;
-    ``None`` after reporting a Jinja syntax error at its line."""
+    ``None`` when it does not parse (the loader has reported that at its line)."""
     if "{" not in source:
         return set()
     from jinja2 import meta
 
     try:
         ast = shared_env().parse(source)
-    except TemplateSyntaxError as exc:
-        col.error(path, first_line + (exc.lineno or 1) - 1,
-                  f"{what}Jinja 语法错误：{exc.message}，请检查 {{{{ }}}} 与 {{% %}} 是否成对")
+    except TemplateSyntaxError:
         return None
     return set(meta.find_undeclared_variables(ast)) - _PROVIDED
 
@@ -281,7 +112,7 @@ def _names(source: str) -> set[str]:
 _PROVIDED = frozenset(RESERVED_NAMES)
 
 
-def _mask_problems(source: str, first_line: int, path: Path, col: _Collector, what: str = "正文") -> None:
+def _mask_problems(source: str, first_line: int, path: Path, col: Problems, what: str = "正文") -> None:
     """Warn about placeholders such as ``**`` or ``XX`` outside Jinja tags, at their own line."""
     if not MASK.search(source):
         return
@@ -303,20 +134,20 @@ def _ends_properly(text: str) -> bool:
     return core[-1] in FINAL_PUNCTUATION
 
 
-def check_snippet_text(info: SnippetInfo, col: _Collector) -> None:
-    """Checks that need only the snippet itself: Jinja, variants, masks, punctuation."""
-    path = info.path
-    body_names = _analyse(info.body, info.body_line, path, col)
+def check_snippet_text(info: SnippetInfo, col: Problems) -> None:
+    """Checks that need only the snippet itself: the names it reads, variants, masks, punctuation."""
+    snippet, path = info.reading, info.path
+    body_names = _analyse(snippet.body)
     info.body_ok = body_names is not None
     info.used_body = body_names or set()
     used = set(info.used_body)
-    if info.heading:
-        used |= _analyse(info.heading, info.heading_line, path, col, "heading 的") or set()
-        if info.heading.endswith(HEADING_FULL_STOP):
-            col.warn(path, info.heading_line, f"标题“{info.heading}”以句号结尾；标题末尾一般不加句号")
-        _mask_problems(info.heading, info.heading_line, path, col, "标题")
-    for number, (text, line) in enumerate(info.variants, start=2):
-        names = _analyse(text, line, path, col, f"第{number}种正文（variants）的")
+    if snippet.heading:
+        used |= _analyse(snippet.heading) or set()
+        if snippet.heading.endswith(HEADING_FULL_STOP):
+            col.warn(path, snippet.heading_line, f"标题“{snippet.heading}”以句号结尾；标题末尾一般不加句号")
+        _mask_problems(snippet.heading, snippet.heading_line, path, col, "标题")
+    for number, (text, line) in enumerate(snippet.variants, start=2):
+        names = _analyse(text)
         if names is None:
             continue
         used |= names
@@ -326,14 +157,14 @@ def check_snippet_text(info: SnippetInfo, col: _Collector) -> None:
             if para.tag is None and not _COMMENT_ONLY.match(para.text) and not _ends_properly(para.text):
                 col.warn(path, line, f"第{number}种正文的段落“{_short(para.text)}”末尾缺少标点")
     info.used = used
-    _mask_problems(info.body, info.body_line, path, col)
-    body_lines = info.body.split("\n")
-    for para in split_paragraphs(info.body, info.body_line):
+    _mask_problems(snippet.body, snippet.body_line, path, col)
+    body_lines = snippet.body.split("\n")
+    for para in split_paragraphs(snippet.body, snippet.body_line):
         if para.tag is None and not _COMMENT_ONLY.match(para.text) and not _ends_properly(para.text):
-            last = para.line - info.body_line
+            last = para.line - snippet.body_line
             while last + 1 < len(body_lines) and body_lines[last + 1].strip():
                 last += 1
-            col.warn(path, info.body_line + last, f"段落“{_short(para.text)}”末尾缺少标点（句号、分号等）")
+            col.warn(path, snippet.body_line + last, f"段落“{_short(para.text)}”末尾缺少标点（句号、分号等）")
 
 
 def _short(text: str, size: int = 14) -> str:
@@ -341,170 +172,37 @@ def _short(text: str, size: int = 14) -> str:
     return text if len(text) <= size else "…" + text[-size:]
 
 
-def check_snippet_file(path: Path, col: _Collector) -> SnippetInfo | None:
-    """Parse one snippet file (core parser first), collecting its own problems."""
+def check_snippet_file(path: Path, col: Problems) -> SnippetInfo | None:
+    """Read one snippet file through the loader, collecting its problems, then check its text."""
     try:
         text = read_text(path)
     except AssemblerError as exc:
         col.from_exc(exc, path)
         return None
-    try:
-        snippet = parse_snippet(text, file=path, default_section=path.parent.name)
-    except AssemblerError as exc:
-        before = col.count(path)
-        info = _lenient_snippet(text, path, col)
-        if col.count(path) == before or not col.has_line(path, exc.line):
-            col.from_exc(exc, path)
-        if info is None:
-            info = SnippetInfo(path=path, body_ok=False)
-        else:
-            check_snippet_text(info, col)
-        if info.id is None:
-            guessed = _GUESS_ID.search(text)
-            info.id = guessed.group(1) if guessed else None
-        return info
-    info = _from_snippet(snippet, text)
-    check_snippet_text(info, col)
+    reading = read_snippet(text, file=path, problems=col, default_section=path.parent.name)
+    if reading is None:
+        info = SnippetInfo(SnippetReading(path=path), body_ok=False)
+    else:
+        info = SnippetInfo(reading)
+        check_snippet_text(info, col)
+    if info.reading.id is None:  # guessed, so that the rules naming it do not report it missing too
+        guessed = _GUESS_ID.search(text)
+        info.reading.id = guessed.group(1) if guessed else None
     return info
 
 
 # ------------------------------------------------------------------ rules
 
 
-@dataclass
-class _RawEntry:
-    id: str
-    when: str | None
-    line: int
-    section: str | None  # rules section id; None for opening/closing
-
-
-@dataclass
-class RulesInfo:
-    path: Path
-    library: Path
-    rules: Rules | None = None
-    entries: list[_RawEntry] = field(default_factory=list)
-    declared: dict[str, int] = field(default_factory=dict)
-    types: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    sources: list[tuple[str, int]] = field(default_factory=list)
-
-
-def _raw_entries(raw: Any, where: str, section: str | None, line: int, path: Path,
-                 col: _Collector) -> list[_RawEntry]:
-    if raw is None:
-        return []
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list):
-        col.error(path, line, f"{where} 必须是片段 id 的列表")
-        return []
-    out: list[_RawEntry] = []
-    for index, item in enumerate(raw):
-        item_line = raw.line_of(index) if isinstance(raw, LineList) else line
-        if isinstance(item, str):
-            out.append(_RawEntry(item.strip(), None, item_line, section))
-            continue
-        if not isinstance(item, dict) or "id" not in item:
-            col.error(path, item_line, f"{where} 的第{index + 1}项应是片段 id，或 {{id: …, when: …}}")
-            continue
-        for key in item:
-            if key not in ENTRY_KEYS:
-                col.error(path, item_line, f"未知的键“{key}”；片段项只能有 id 和 when")
-        when = item.get("when")
-        when_text = str(when).strip() if when is not None else None
-        out.append(_RawEntry(str(item["id"]).strip(), when_text or None, item_line, section))
-    return out
-
-
-def check_rules_file(path: Path, col: _Collector) -> RulesInfo:
-    """The rules file: core parser first, then a lenient walk for everything else."""
-    info = RulesInfo(path=path, library=path.parent / "snippets")
-    core_error: AssemblerError | None = None
-    try:
-        info.rules = load_rules(path)
-        info.library = info.rules.library
-    except AssemblerError as exc:
-        core_error = exc
-    before = col.count(path)
-    try:
-        data = load_yaml(read_text(path), file=path)
-    except AssemblerError as exc:
-        col.from_exc(exc, path)
-        return info
-    if not isinstance(data, LineDict):
-        col.error(path, 1, "规则文件必须是 YAML 映射（title、sections 等键）")
-        return info
-    if isinstance(data.get("library"), str):
-        info.library = path.parent / data["library"]
-    for key in data:
-        if key not in RULES_KEYS:
-            col.error(path, data.line_of(key), f"未知的键“{key}”；可用的键：{'、'.join(RULES_KEYS)}")
-    if not data.get("title"):
-        col.error(path, 1, "缺少 title（报告标题），如 title: \"{{ year }}年度述职述廉报告\"")
-    for key in ("title", "subtitle", "output_name"):
-        value = data.get(key)
-        if isinstance(value, (str, int)):
-            info.sources.append((str(value), data.line_of(key)))
-    signature = data.get("signature") or []
-    for index, item in enumerate([signature] if isinstance(signature, str) else signature):
-        line = signature.line_of(index) if isinstance(signature, LineList) else data.line_of("signature")
-        if isinstance(item, (str, int)):
-            info.sources.append((str(item), line))
-    for source, line in info.sources:
-        _analyse(source, line, path, col)
+def check_rules_file(path: Path, col: Problems) -> RulesReading:
+    """The rules file through the loader, collecting its problems, then the style of its strings."""
+    reading = read_rules(path, problems=col)
+    for source, line in reading.sources:
         _mask_problems(source, line, path, col, "规则文件")
-    if data.get("subheading") is not None and str(data.get("subheading")) not in SUBHEADING_MODES:
-        col.error(path, data.line_of("subheading"),
-                  "subheading 只能是 separate（二级标题单独成段）或 run-in（标题接正文）")
-    _declare_variables(data, info, path, col, reserved=True)
-    info.entries += _raw_entries(data.get("opening"), "opening", None, data.line_of("opening"), path, col)
-    sections = data.get("sections") or []
-    if not isinstance(sections, list):
-        col.error(path, data.line_of("sections"), "sections 必须是列表")
-        sections = []
-    seen_sections: dict[str, int] = {}
-    for index, raw in enumerate(sections):
-        line = sections.line_of(index) if isinstance(sections, LineList) else 1
-        if not isinstance(raw, dict):
-            col.error(path, line, "sections 的每一项必须有 id、heading、snippets")
-            continue
-        for key in raw:
-            if key not in SECTION_KEYS:
-                col.error(path, raw.line_of(key) if isinstance(raw, LineDict) else line,
-                          f"未知的键“{key}”；栏目可用的键：{'、'.join(SECTION_KEYS)}")
-        section_id = str(raw.get("id") or f"section{index + 1}")
-        if section_id in seen_sections:
-            col.error(path, line, f"栏目 id“{section_id}”重复（另一处在第{seen_sections[section_id]}行）")
-        seen_sections.setdefault(section_id, line)
-        heading = raw.get("heading")
-        if not isinstance(heading, str) or not heading.strip():
-            col.error(path, line, f"栏目“{section_id}”缺少 heading（一级标题）")
-        else:
-            heading_line = raw.line_of("heading") if isinstance(raw, LineDict) else line
-            info.sources.append((heading, heading_line))
-            _analyse(heading, heading_line, path, col, "栏目标题的")
-            if heading.strip().endswith(HEADING_FULL_STOP):
-                col.warn(path, heading_line, f"栏目标题“{heading.strip()}”以句号结尾；标题末尾一般不加句号")
-        for key in ("intro", "snippets"):
-            key_line = raw.line_of(key) if isinstance(raw, LineDict) else line
-            info.entries += _raw_entries(raw.get(key), f"栏目“{section_id}”的 {key}", section_id, key_line,
-                                         path, col)
-    info.entries += _raw_entries(data.get("closing"), "closing", None, data.line_of("closing"), path, col)
-    seen: dict[str, int] = {}
-    for entry in info.entries:
-        if entry.id in seen:
-            col.error(path, entry.line, f"片段“{entry.id}”在规则中出现了两次（另一处在第{seen[entry.id]}行）")
-        seen.setdefault(entry.id, entry.line)
-        if entry.when:
-            reason = check_expression(entry.when)
-            if reason:
-                col.error(path, entry.line, f"when 条件“{entry.when}”无法解析（{reason}），"
-                                            "请写成 Jinja 表达式，如 grid_cells > 0")
-    if core_error is not None and (col.count(path) == before or not col.has_line(path, core_error.line)):
-        col.from_exc(core_error, path)
-    return info
+    for heading, line in reading.headings:
+        if heading.strip().endswith(HEADING_FULL_STOP):
+            col.warn(path, line, f"栏目标题“{heading.strip()}”以句号结尾；标题末尾一般不加句号")
+    return reading
 
 
 # ------------------------------------------------------------------ across files
@@ -512,17 +210,18 @@ def check_rules_file(path: Path, col: _Collector) -> RulesInfo:
 
 def _line_of_name(info: SnippetInfo, name: str) -> int:
     """The body line where ``name`` is first read inside a tag (for pointing at it)."""
+    snippet = info.reading
     pattern = re.compile(r"(?<![\w.])" + re.escape(name) + r"(?!\w)")
-    for offset, line in enumerate(info.body.split("\n")):
+    for offset, line in enumerate(snippet.body.split("\n")):
         for block in _JINJA_BLOCK.finditer(line):
             if pattern.search(block.group(0)):
-                return info.body_line + offset
-    if info.heading and pattern.search(info.heading):
-        return info.heading_line
-    return info.body_line
+                return snippet.body_line + offset
+    if snippet.heading and pattern.search(snippet.heading):
+        return snippet.heading_line
+    return snippet.body_line
 
 
-def _check_declarations(infos: list[SnippetInfo], rules: RulesInfo | None, col: _Collector) -> None:
+def _check_declarations(infos: list[SnippetInfo], rules: RulesReading | None, col: Problems) -> None:
     declared_by: dict[str, list[str]] = {}
     types: dict[str, tuple[str, str]] = {}
     labels: dict[str, tuple[str, str]] = {}
@@ -544,12 +243,14 @@ def _check_declarations(infos: list[SnippetInfo], rules: RulesInfo | None, col: 
 
     if rules is not None:
         for name, line in rules.declared.items():
-            record(name, rules.types.get(name), rules.labels.get(name), "规则文件", rules.path, line)
+            spec = rules.variables.get(name)
+            record(name, spec.type if spec else None, spec.label if spec else None, "规则文件", rules.path, line)
     for info in infos:
-        for name, line in info.declared.items():
+        for name, line in info.reading.declared.items():
             if name in RESERVED_NAMES:
                 col.error(info.path, line, f"变量名 {name} 是保留字，请换一个名字")
-            record(name, info.types.get(name), info.labels.get(name), f"片段 {info.id or info.path.name}",
+            spec = info.reading.variables.get(name)
+            record(name, spec.type if spec else None, spec.label if spec else None, f"片段 {info.id or info.path.name}",
                    info.path, line)
     when_names: set[str] = set()
     if rules is not None:
@@ -566,14 +267,14 @@ def _check_declarations(infos: list[SnippetInfo], rules: RulesInfo | None, col: 
     for info in infos:
         used_anywhere |= info.used
     if rules is not None:
-        for source, _line in rules.sources:
+        for source, _line in [*rules.sources, *rules.headings]:
             try:
                 used_anywhere |= _names(source)
             except TemplateSyntaxError:
                 pass
     for info in infos:
         for name in sorted(info.used):
-            if name in info.declared or (rules is not None and name in rules.declared):
+            if name in info.reading.declared or (rules is not None and name in rules.declared):
                 continue
             line = _line_of_name(info, name)
             others = [who for who in declared_by.get(name, [])]
@@ -587,7 +288,7 @@ def _check_declarations(infos: list[SnippetInfo], rules: RulesInfo | None, col: 
                 col.warn(info.path, line, f"变量 {name} 没有在本片段中声明"
                                           "（未找到规则文件，无法确认是否在规则中声明）")
         _check_variants(info, set(rules.declared) if rules is not None else set(), col)
-        for name, line in info.declared.items():
+        for name, line in info.reading.declared.items():
             if info.body_ok and name not in info.used and name not in when_names:
                 col.warn(info.path, line, f"变量 {name} 已声明但正文没有用到；"
                                           f"请删除声明，或在正文中使用 {{{{ {name} }}}}")
@@ -598,7 +299,7 @@ def _check_declarations(infos: list[SnippetInfo], rules: RulesInfo | None, col: 
                          f"变量 {name} 已在规则文件中声明，但标题、落款、条件和片段都没有用到")
 
 
-def _check_variants(info: SnippetInfo, report_level: set[str], col: _Collector) -> None:
+def _check_variants(info: SnippetInfo, report_level: set[str], col: Problems) -> None:
     """Every body of a snippet must read the same snippet values (report-level ones are always there)."""
     if not info.body_ok:
         return
@@ -617,7 +318,7 @@ def _check_variants(info: SnippetInfo, report_level: set[str], col: _Collector) 
                                    "各种正文必须用同样的变量，人员表才能通用")
 
 
-def _check_rules_against_library(rules: RulesInfo, infos: list[SnippetInfo], col: _Collector) -> None:
+def _check_rules_against_library(rules: RulesReading, infos: list[SnippetInfo], col: Problems) -> None:
     by_id = {info.id: info for info in infos if info.id}
     used = {entry.id for entry in rules.entries}
     for entry in rules.entries:
@@ -627,7 +328,7 @@ def _check_rules_against_library(rules: RulesInfo, infos: list[SnippetInfo], col
             col.error(rules.path, entry.line, f"片段“{entry.id}”在片段库 {rules.library} 中不存在{hint}")
     for info in infos:
         if info.id and info.id not in used:
-            col.warn(info.path, info.id_line, f"片段“{info.id}”没有被规则文件 {rules.path} 使用")
+            col.warn(info.path, info.reading.id_line, f"片段“{info.id}”没有被规则文件 {rules.path} 使用")
 
 
 def _close_ids(wanted: str, known: Mapping[str, Any]) -> list[str]:
@@ -636,7 +337,7 @@ def _close_ids(wanted: str, known: Mapping[str, Any]) -> list[str]:
     return difflib.get_close_matches(wanted, list(known), n=2, cutoff=0.75)
 
 
-def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
+def _check_checklist(path: Path, rules: RulesReading, col: Problems) -> None:
     from ..load.selection import checklist_problems, parse_checklist_text
 
     try:
@@ -649,13 +350,13 @@ def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
         col.from_exc(problem, path)
 
 
-def _duplicates(infos: list[SnippetInfo], col: _Collector) -> None:
+def _duplicates(infos: list[SnippetInfo], col: Problems) -> None:
     first: dict[str, SnippetInfo] = {}
     for info in infos:
         if not info.id:
             continue
         if info.id in first:
-            col.error(info.path, info.id_line,
+            col.error(info.path, info.reading.id_line,
                       f"片段 id“{info.id}”与 {first[info.id].path} 重复，请改用唯一的 id")
         else:
             first[info.id] = info
@@ -704,17 +405,17 @@ PARALLEL_FROM = 300
 
 
 def _check_chunk(paths: list[Path]) -> tuple[list[SnippetInfo], list[Problem]]:
-    col = _Collector()
+    col = Problems()
     infos = []
     for path in paths:
         info = check_snippet_file(path, col)
         if info is not None:
-            info.snippet = None  # not needed across files; keeps the pickles small
+            info.reading.snippet = None  # not needed across files; keeps the pickles small
             infos.append(info)
     return infos, col.problems
 
 
-def check_snippet_files(paths: list[Path], col: _Collector, *, jobs: int | None = None) -> list[SnippetInfo]:
+def check_snippet_files(paths: list[Path], col: Problems, *, jobs: int | None = None) -> list[SnippetInfo]:
     """Every snippet file, in order; large libraries are split over worker processes (fork only)."""
     import multiprocessing
     import os
@@ -752,8 +453,8 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
     embedding lint in a process that must not fork, such as an office extension).
     """
     rules_path, library = resolve_target(target)
-    col = _Collector()
-    rules_info: RulesInfo | None = None
+    col = Problems()
+    rules_info: RulesReading | None = None
     files: Iterable[Path]
     if rules_path is not None:
         rules_info = check_rules_file(rules_path, col)

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from .grammar import TemplateSyntaxProblem, grammar
+from .grammar import grammar
+from .problems import Problems, check_template
+from .snippet_lines import variant_start
 from .values import VarSpec
-from .yamlio import LineDict, load_yaml, read_text
+from .yamlio import LineDict, LineList, load_yaml, read_text
 
 SNIPPET_KEYS = ("id", "section", "heading", "tags", "variables", "variants", "title")
 _TAG_ONLY = re.compile(r"^\{%-?\s*(.*?)\s*-?%\}$", re.DOTALL)
@@ -117,71 +119,136 @@ def split_paragraphs(body: str, first_line: int) -> tuple[Paragraph, ...]:
     return tuple(paragraphs)
 
 
-def _variants(raw: object, *, file: Path, line: int) -> tuple[tuple[Paragraph, ...], ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise InputError("variants 必须是文本列表，每一项是一种备选正文", file=file, line=line)
-    return tuple(split_paragraphs(item, line) for item in raw)
+@dataclass
+class SnippetReading:
+    """What a snippet file says, as far as it could be read: ``snippet`` when it has no error.
+
+    Lint reads every file this way and checks across files with what is here, so it never
+    needs a second reading of the format; a build takes ``snippet`` (``parse_snippet``).
+    """
+
+    path: Path
+    body: str = ""
+    body_line: int = 1
+    id: str | None = None
+    id_line: int = 2
+    section: str | None = None
+    heading: str | None = None
+    heading_line: int = 2
+    variables: dict[str, VarSpec] = field(default_factory=dict)
+    #: every declared name (a bad spec too) -> the line of its declaration
+    declared: dict[str, int] = field(default_factory=dict)
+    #: each variant's text and the line its text starts on
+    variants: list[tuple[str, int]] = field(default_factory=list)
+    snippet: Snippet | None = None
 
 
-def parse_snippet(text: str, *, file: Path, default_section: str | None = None) -> Snippet:
-    front_text, body, body_line = split_front_matter(text, file=file)
-    front = load_yaml(front_text, file=file, line_offset=1)
+def read_variables(owner: LineDict, *, file: Path, problems: Problems) -> tuple[dict[str, VarSpec], dict[str, int]]:
+    """A ``variables:`` mapping (a snippet's or the rules'): the specs that parse, and every name's line."""
+    raw_vars = owner.get("variables") or {}
+    if not isinstance(raw_vars, dict):
+        problems.error(file, owner.line_of("variables"), "variables 必须是映射：变量名: {type: …, label: …}")
+        return {}, {}
+    variables: dict[str, VarSpec] = {}
+    declared: dict[str, int] = {}
+    for name, spec in raw_vars.items():
+        line = raw_vars.line_of(name) if isinstance(raw_vars, LineDict) else owner.line_of("variables")
+        declared[name] = line
+        try:
+            variables[name] = VarSpec.from_yaml(name, spec, file=file, line=line)
+        except InputError as exc:
+            problems.from_exc(exc, file)
+    return variables, declared
+
+
+def read_snippet(text: str, *, file: Path, problems: Problems, default_section: str | None = None
+                 ) -> SnippetReading | None:
+    """Read a snippet file, reporting every mistake to ``problems``; ``None`` without front matter."""
+    try:
+        front_text, body, body_line = split_front_matter(text, file=file)
+    except InputError as exc:
+        problems.from_exc(exc, file)
+        return None
+    reading = SnippetReading(path=file, body=body, body_line=body_line, section=default_section)
+    before = problems.errors_in(file)
+    try:
+        front = load_yaml(front_text, file=file, line_offset=1)
+    except InputError as exc:
+        problems.from_exc(exc, file)
+        return reading
     if not isinstance(front, LineDict):
-        raise InputError("YAML 头信息必须是“键: 值”的映射", file=file, line=2)
-    unknown = [key for key in front if key not in SNIPPET_KEYS]
-    if unknown:
-        raise InputError(
-            f"未知的键“{unknown[0]}”；可用的键：{'、'.join(SNIPPET_KEYS)}",
-            file=file,
-            line=front.line_of(unknown[0]),
-        )
+        problems.error(file, 2, "YAML 头信息必须是“键: 值”的映射")
+        return reading
+    for key in front:
+        if key not in SNIPPET_KEYS:
+            problems.error(file, front.line_of(key), f"未知的键“{key}”；可用的键：{'、'.join(SNIPPET_KEYS)}")
     snippet_id = front.get("id")
+    reading.id_line = front.line_of("id") if "id" in front else 2
     if not isinstance(snippet_id, str) or not SNIPPET_ID.match(snippet_id):
-        raise InputError("缺少 id，或 id 不合法：请写成“栏目.名称”，如 duties.grid", file=file, line=front.line_of("id"))
+        problems.error(file, reading.id_line, "缺少 id，或 id 不合法：请写成“栏目.名称”，如 duties.grid")
+    else:
+        reading.id = snippet_id
     section = front.get("section", default_section)
-    if not isinstance(section, str) or not section:
-        raise InputError("缺少 section（所属栏目）", file=file, line=2)
+    if "section" not in front and not section:
+        problems.error(file, 2, "缺少 section（所属栏目）")
+    elif not isinstance(section, str) or not section:
+        problems.error(file, front.line_of("section"), "section（所属栏目）必须是非空文本")
+    else:
+        reading.section = section
     heading = front.get("heading")
     if heading is not None and not isinstance(heading, str):
-        raise InputError("heading 必须是文本", file=file, line=front.line_of("heading"))
+        problems.error(file, front.line_of("heading"), "heading 必须是文本")
+    elif isinstance(heading, str) and heading.strip():
+        reading.heading = heading.strip()
+        reading.heading_line = front.line_of("heading")
     tags = front.get("tags") or []
     if isinstance(tags, str):
         tags = [tags]
     if not isinstance(tags, list):
-        raise InputError("tags 必须是列表，如 [驻村帮扶]", file=file, line=front.line_of("tags"))
-    raw_vars = front.get("variables") or {}
-    if not isinstance(raw_vars, dict):
-        raise InputError("variables 必须是映射：变量名: {type: …, label: …}", file=file, line=front.line_of("variables"))
-    variables: dict[str, VarSpec] = {}
-    for name, spec in raw_vars.items():
-        line = raw_vars.line_of(name) if isinstance(raw_vars, LineDict) else front.line_of("variables")
-        variables[name] = VarSpec.from_yaml(name, spec, file=file, line=line)
+        problems.error(file, front.line_of("tags"), "tags 必须是列表，如 [驻村帮扶]")
+        tags = []
+    reading.variables, reading.declared = read_variables(front, file=file, problems=problems)
     paragraphs = split_paragraphs(body, body_line)
     if not paragraphs:
-        raise InputError("片段正文为空，请在“---”之后写正文", file=file, line=body_line)
-    try:
-        grammar().check_template(body)
-    except TemplateSyntaxProblem as exc:
-        raise InputError(
-            f"Jinja 语法错误：{exc.message}，请检查 {{{{ }}}} 与 {{% %}} 是否成对",
-            file=file,
-            line=body_line + exc.line - 1,
-        ) from None
-    return Snippet(
-        id=snippet_id,
-        section=section,
-        heading=heading.strip() if isinstance(heading, str) and heading.strip() else None,
-        tags=tuple(str(tag) for tag in tags),
-        variables=variables,
-        paragraphs=paragraphs,
-        path=file,
-        body=body,
-        body_line=body_line,
-        variants=_variants(front.get("variants"), file=file, line=front.line_of("variants")),
-        lines=dict(front.lines),
-    )
+        problems.error(file, body_line, "片段正文为空，请在“---”之后写正文")
+    check_template(body, file=file, line=body_line, problems=problems)
+    if reading.heading:
+        check_template(reading.heading, file=file, line=reading.heading_line, problems=problems, what="heading 的")
+    raw_variants = front.get("variants")
+    if raw_variants is not None:
+        if not isinstance(raw_variants, list) or not all(isinstance(item, str) for item in raw_variants):
+            problems.error(file, front.line_of("variants"), "variants 必须是文本列表，每一项是一种备选正文")
+        else:
+            lines = text.split("\n")
+            for index, item in enumerate(raw_variants):
+                item_line = raw_variants.line_of(index) if isinstance(raw_variants, LineList) else 1
+                reading.variants.append((item, variant_start(lines, item_line)))
+            for number, (item, line) in enumerate(reading.variants, start=2):
+                check_template(item, file=file, line=line, problems=problems,
+                               what=f"第{number}种正文（variants）的")
+    if problems.errors_in(file) == before and reading.id and reading.section:
+        variants_line = front.line_of("variants")
+        reading.snippet = Snippet(
+            id=reading.id,
+            section=reading.section,
+            heading=reading.heading,
+            tags=tuple(str(tag) for tag in tags),
+            variables=reading.variables,
+            paragraphs=paragraphs,
+            path=file,
+            body=body,
+            body_line=body_line,
+            variants=tuple(split_paragraphs(item, variants_line) for item, _line in reading.variants),
+            lines=dict(front.lines),
+        )
+    return reading
+
+
+def parse_snippet(text: str, *, file: Path, default_section: str | None = None) -> Snippet:
+    """A snippet, or the first mistake in it as an ``InputError``."""
+    reading = read_snippet(text, file=file, problems=Problems(strict=True), default_section=default_section)
+    assert reading is not None and reading.snippet is not None  # strict: any error has been raised
+    return reading.snippet
 
 
 def iter_snippet_files(root: Path) -> Iterator[Path]:

@@ -1,9 +1,9 @@
 """Every configuration error of a project at once, before a build, template, preview or render.
 
 A build used to stop at the first mistake in the library or the rules, so a library
-with four mistakes took four runs. ``assembler lint`` already collects them all (and
-never accepts what the loaders refuse), so the project-loading step asks lint's
-collector first and refuses the project with the whole list, sorted by file and
+with four mistakes took four runs. ``assembler lint`` reads every file through the
+loaders in collecting mode (the same grammar a build uses), so the project-loading
+step asks lint first and refuses the project with the whole list, sorted by file and
 line, and a last line pointing to ``assembler lint`` for the warnings too.
 """
 
@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import InputError
-from ..library.lint import Problem, lint
+from ..library.lint import lint
+from ..load.problems import ERROR, Problem
 
 
 class ConfigurationError(InputError):
@@ -64,7 +65,6 @@ def check_template(data: bytes, name: str, *, name_pattern: str | None = None) -
     from jinja2 import TemplateError, TemplateSyntaxError
     from lxml import etree
 
-    from ..library.lint import ERROR
     from ..ooxml.package import read_parts
     from ..template.environment import make_env
 

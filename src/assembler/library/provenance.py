@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..load.rules import Rules
-from ..load.snippets import Library, Snippet
+from ..load.snippets import Library
 from ..numbering import NUMBER_PREFIX
 from ..ooxml.names import STYLE_SIGNATURE, STYLE_SUBTITLE, STYLE_TITLE
 from ..ooxml.properties import read_custom_properties
@@ -317,7 +317,7 @@ def _candidates(rules: Rules | None, library: Library, chosen: set[str] | None) 
         where = _shown(snippet.path)
         if snippet.heading:
             add("heading", snippet.id, f"{where}:{snippet.lines.get('heading', 1)}", snippet.heading)
-        starts = _variant_lines(snippet) if snippet.variants else []
+        starts = snippet.variant_lines
         for number, body in enumerate((snippet.paragraphs, *snippet.variants)):
             first = True
             # variant paragraphs are numbered from the ``variants:`` key by the parser; point at their own line
@@ -338,19 +338,6 @@ def _shown(path: Path) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(Path(path).resolve())
-
-
-def _variant_lines(snippet: Snippet) -> list[int]:
-    """The file line where each variant's text starts (as ``assembler lint`` points at it)."""
-    from ..load.snippet_lines import front_lines, variant_start
-
-    try:
-        text = snippet.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
-        return []
-    _, _, items = front_lines(text)
-    lines = text.split("\n")
-    return [variant_start(lines, item) for item in items]
 
 
 _STYLE_OF = {"title": STYLE_TITLE, "subtitle": STYLE_SUBTITLE, "signature": STYLE_SIGNATURE}

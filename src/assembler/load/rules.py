@@ -151,12 +151,7 @@ def _entries(raw: Any, *, file: Path, where: str, line: int, problems: Problems)
             if key not in ENTRY_KEYS:
                 problems.error(file, item_line, f"未知的键“{key}”；片段项只能有 id 和 when")
         when = item.get("when")
-        if when is not None:
-            when = str(when).strip()
-            reason = grammar().expression_problem(when)
-            if reason:
-                problems.error(file, item_line, f"when 条件“{when}”无法解析（{reason}），"
-                                                "请写成 Jinja 表达式，如 grid_cells > 0")
+        when = str(when).strip() if when is not None else None
         entries.append(Entry(id=str(item["id"]).strip(), when=when or None, line=item_line))
     return tuple(entries)
 
@@ -170,7 +165,7 @@ def _template_string(raw: Any, key: str, *, file: Path, line: int, reading: Rule
         return None
     text = str(raw)
     reading.sources.append((text, line))
-    check_template(text, file=file, line=line, problems=problems, what=f"{key} 的 ")
+    check_template(text, file=file, line=line, problems=problems)
     return text
 
 
@@ -227,7 +222,7 @@ def read_rules(path: Path, *, problems: Problems) -> RulesReading:
         for key in ("title", "subtitle", "output_name")
     }
     title = strings["title"]
-    if not title:
+    if not data.get("title"):
         problems.error(path, 1, "缺少 title（报告标题），如 title: \"{{ year }}年度述职述廉报告\"")
     reading.library = base / str(data.get("library") or "snippets")
     base_template_raw = data.get("base_template")
@@ -235,10 +230,7 @@ def read_rules(path: Path, *, problems: Problems) -> RulesReading:
     if base_template is not None and not base_template.is_file():
         problems.error(path, data.line_of("base_template"),
                        "base_template 指向的 .docx 不存在；写 null 使用内置的 GB/T 9704 模板")
-    reading.variables, reading.declared = read_variables(data, file=path, problems=problems)
-    for name, line in reading.declared.items():
-        if name in RESERVED_NAMES:
-            problems.error(path, line, f"变量名 {name} 是保留字，请换一个名字")
+    reading.variables, reading.declared = read_variables(data, file=path, problems=problems, reserved=RESERVED_NAMES)
     opening = _entries(data.get("opening"), file=path, where="opening", line=data.line_of("opening"),
                        problems=problems)
     reading.entries += opening
@@ -286,6 +278,10 @@ def read_rules(path: Path, *, problems: Problems) -> RulesReading:
         if entry.id in seen:
             problems.error(path, entry.line, f"片段“{entry.id}”在规则中出现了两次（另一处在第{seen[entry.id]}行）")
         seen.setdefault(entry.id, entry.line)
+        reason = grammar().expression_problem(entry.when) if entry.when else None
+        if reason:
+            problems.error(path, entry.line, f"when 条件“{entry.when}”无法解析（{reason}），"
+                                             "请写成 Jinja 表达式，如 grid_cells > 0")
     if problems.errors_in(path) == before and title:
         reading.rules = Rules(
             path=path,

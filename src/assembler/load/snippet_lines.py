@@ -1,9 +1,9 @@
-"""Where things are in a snippet file's front matter, by line: for messages that point at a line.
+"""Where things are in a snippet file's front matter, by line.
 
-The YAML loader keeps the lines of top-level keys only; lint (pointing at a variable's
-declaration) and explain (pointing at a variant) need the lines of the names under
-``variables:`` and of the items under ``variants:``, which this line scan finds once the
-file has been accepted.
+``variant_start`` is used by the snippet grammar (``snippets.read_snippet``): a ``- |`` variant's
+text starts on the line after its dash. ``front_lines`` is an older line scan of the same front
+matter; the loaders now take every line from the YAML itself (``LineDict``/``LineList``), so no
+module calls it any more: kept only while tests/test_snippet_lines.py pins it (issue 15).
 """
 
 from __future__ import annotations

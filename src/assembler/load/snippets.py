@@ -49,6 +49,8 @@ class Snippet:
     body_line: int
     variants: tuple[tuple[Paragraph, ...], ...] = ()
     lines: Mapping[str, int] = field(default_factory=dict)
+    #: the file line where each variant's text starts (lint and explain point at it)
+    variant_lines: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
@@ -131,10 +133,10 @@ class SnippetReading:
     body: str = ""
     body_line: int = 1
     id: str | None = None
-    id_line: int = 2
+    id_line: int = 1
     section: str | None = None
     heading: str | None = None
-    heading_line: int = 2
+    heading_line: int = 1
     variables: dict[str, VarSpec] = field(default_factory=dict)
     #: every declared name (a bad spec too) -> the line of its declaration
     declared: dict[str, int] = field(default_factory=dict)
@@ -143,8 +145,10 @@ class SnippetReading:
     snippet: Snippet | None = None
 
 
-def read_variables(owner: LineDict, *, file: Path, problems: Problems) -> tuple[dict[str, VarSpec], dict[str, int]]:
-    """A ``variables:`` mapping (a snippet's or the rules'): the specs that parse, and every name's line."""
+def read_variables(owner: LineDict, *, file: Path, problems: Problems, reserved: frozenset[str] = frozenset()
+                   ) -> tuple[dict[str, VarSpec], dict[str, int]]:
+    """A ``variables:`` mapping (a snippet's or the rules'): the specs that parse, and every name's line;
+    names in ``reserved`` are refused."""
     raw_vars = owner.get("variables") or {}
     if not isinstance(raw_vars, dict):
         problems.error(file, owner.line_of("variables"), "variables 必须是映射：变量名: {type: …, label: …}")
@@ -154,6 +158,8 @@ def read_variables(owner: LineDict, *, file: Path, problems: Problems) -> tuple[
     for name, spec in raw_vars.items():
         line = raw_vars.line_of(name) if isinstance(raw_vars, LineDict) else owner.line_of("variables")
         declared[name] = line
+        if name in reserved:
+            problems.error(file, line, f"变量名 {name} 是保留字，请换一个名字")
         try:
             variables[name] = VarSpec.from_yaml(name, spec, file=file, line=line)
         except InputError as exc:
@@ -175,9 +181,12 @@ def read_snippet(text: str, *, file: Path, problems: Problems, default_section: 
         front = load_yaml(front_text, file=file, line_offset=1)
     except InputError as exc:
         problems.from_exc(exc, file)
-        return reading
-    if not isinstance(front, LineDict):
-        problems.error(file, 2, "YAML 头信息必须是“键: 值”的映射")
+        front = None
+    else:
+        if not isinstance(front, LineDict):
+            problems.error(file, 2, "YAML 头信息必须是“键: 值”的映射")
+    if not isinstance(front, LineDict):  # the body can still be checked
+        check_template(body, file=file, line=body_line, problems=problems)
         return reading
     for key in front:
         if key not in SNIPPET_KEYS:
@@ -240,6 +249,7 @@ def read_snippet(text: str, *, file: Path, problems: Problems, default_section: 
             body_line=body_line,
             variants=tuple(split_paragraphs(item, variants_line) for item, _line in reading.variants),
             lines=dict(front.lines),
+            variant_lines=tuple(line for _item, line in reading.variants),
         )
     return reading
 

@@ -30,10 +30,13 @@ RULES_KEYS = (
     "subheading",
     "max_chars",
     "similarity_threshold",
+    "style",
 )
 SECTION_KEYS = ("id", "heading", "intro", "snippets")
 ENTRY_KEYS = ("id", "when")
 SUBHEADING_MODES = ("separate", "run-in")
+#: ``style:``: how the house style checks (``assembler.style``) count.
+STYLE_MODES = ("warn", "strict", "off")
 #: Names the pipeline puts in every context; rules and snippets may not declare them.
 RESERVED_NAMES = frozenset({"loop", "self", "range", "variants"})
 
@@ -76,6 +79,7 @@ class Rules:
     subheading: str = "separate"
     max_chars: int | None = None
     similarity_threshold: float | None = None
+    style: str = "warn"  # house style checks (``style``): warn, strict (findings are errors) or off
     lines: dict[str, int] = field(default_factory=dict)
 
     def entries(self) -> Iterator[Entry]:
@@ -231,6 +235,11 @@ def load_rules(path: Path) -> Rules:
     ):
         raise InputError("similarity_threshold 必须是 0～1 之间的数，如 0.8", file=path,
                          line=data.line_of("similarity_threshold"))
+    raw_style = data.get("style")
+    style = "off" if raw_style is False else str(raw_style or "warn")  # YAML reads a bare off as false
+    if style not in STYLE_MODES:
+        raise InputError("style 只能是 warn（文字规范问题作为警告，默认）、strict（作为错误）或 off（不检查）",
+                         file=path, line=data.line_of("style"))
     rules = Rules(
         path=path,
         title=title,
@@ -246,6 +255,7 @@ def load_rules(path: Path) -> Rules:
         subheading=subheading,
         max_chars=max_chars,
         similarity_threshold=float(threshold) if threshold is not None else None,
+        style=style,
         lines=dict(data.lines),
     )
     seen: dict[str, int] = {}

@@ -1,0 +1,194 @@
+"""GB/T 15834-2011 《标点符号用法》 in Chinese text.
+
+Each rule looks at one paragraph's ``view`` (see ``findings``) and is careful
+about what is not Chinese: a comma between digits (1,000), a colon in a time
+(9:30), dots in a version number or a URL, an English name in parentheses with
+no Chinese beside them. "Beside Chinese" means the very next character is a Han
+character or Chinese punctuation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .findings import CHINESE, CLOSING_MARKS, HAN, Finding, Paragraph
+
+STANDARD = "GB/T 15834-2011"
+_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_NAMES = {",": "逗号", ";": "分号", ":": "冒号", "?": "问号", "!": "叹号", "(": "括号", ")": "括号"}
+_HALF = re.compile(r"[,;:?!]")
+_CHINESE_CHARS = frozenset(c for c in CHINESE if c != "-")
+_HAN_RE = re.compile(f"[{HAN}]")
+_PAIRS = (("“", "”", "双引号"), ("‘", "’", "单引号"), ("（", "）", "括号"), ("《", "》", "书名号"), ("【", "】", "方头括号"))
+_DOTS = re.compile(r"\.{3,}|。{3,}|(?<!…)…(?!…)|(?<!…)…{3}(?!…)")
+_HYPHENS = re.compile(r"(?<![-－])[-－]{2,}(?![-－])|(?<!—)—(?!—)|(?<!—)—{3,}")
+_DOUBLED = re.compile(r"([，、；：？！])\1+|(?<!。)。。(?!。)")
+_SPACES = re.compile(r"[ \u00a0\u3000\t]+")
+_ITEM_START = re.compile(r"^[\s\u3000]*[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]")
+_DIGITS = "0123456789０１２３４５６７８９〇一二三四五六七八九十"
+
+
+def _chinese(char: str) -> bool:
+    return char in _CHINESE_CHARS or (char >= "\u3400" and _HAN_RE.match(char) is not None)
+
+
+def _around(view: str, start: int, end: int) -> tuple[str, str]:
+    return (view[start - 1] if start > 0 else ""), (view[end] if end < len(view) else "")
+
+
+def check(par: Paragraph, index: int) -> Iterator[Finding]:
+    yield from halfwidth(par, index)
+    yield from unbalanced(par, index)
+    yield from ellipsis_and_dash(par, index)
+    yield from doubled(par, index)
+    yield from spaces(par, index)
+
+
+def halfwidth(par: Paragraph, index: int) -> Iterator[Finding]:
+    """Half-width , ; : ? ! ( ) with Chinese on either side (a pair of parentheses as one)."""
+    view = par.view
+    for match in _HALF.finditer(view):
+        start = match.start()
+        left, right = _around(view, start, start + 1)
+        if not (_chinese(left) or _chinese(right)):
+            continue
+        mark = match.group(0)
+        end = start + 1
+        if _chinese(left):  # "工作, 推进": the space goes with the mark
+            while end < len(view) and view[end] == " ":
+                end += 1
+            if end < len(view) and not _chinese(view[end]):
+                end = start + 1
+        yield Finding("punct.halfwidth", index, start, end, par.text[start:end], _FULL[mark],
+                      f"汉字旁用了半角{_NAMES[mark]}“{mark}”；{STANDARD} 规定中文行文用全角标点“{_FULL[mark]}”",
+                      fixable=True)
+    if "(" in view or ")" in view:
+        yield from _parentheses(par, index)
+
+
+def _parentheses(par: Paragraph, index: int) -> Iterator[Finding]:
+    view = par.view
+    skip = _ITEM_START.match(view)  # "(1)" as an item number: headings.item reports it
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    lone: list[int] = []
+    for pos, char in enumerate(view):
+        if skip and pos < skip.end():
+            continue
+        if char == "(":
+            stack.append(pos)
+        elif char == ")":
+            if stack:
+                pairs.append((stack.pop(), pos))
+            else:
+                lone.append(pos)
+    lone += stack
+    found: list[int] = []
+    for opening, closing in pairs:
+        near = _around(view, opening, opening + 1) + _around(view, closing, closing + 1)
+        if any(_chinese(char) for char in near):
+            found += [opening, closing]
+    for pos in lone:
+        if any(_chinese(char) for char in _around(view, pos, pos + 1)):
+            found.append(pos)
+    for pos in sorted(found):
+        mark = view[pos]
+        yield Finding("punct.halfwidth", index, pos, pos + 1, mark, _FULL[mark],
+                      f"中文里用了半角括号“{mark}”；{STANDARD} 规定中文行文用全角括号“（）”", fixable=True)
+
+
+def unbalanced(par: Paragraph, index: int) -> Iterator[Finding]:
+    """“” ‘’ （） 《》 【】 that open without closing, or close without opening, in one paragraph."""
+    view = par.view
+    for opening, closing, name in _PAIRS:
+        if opening not in view and closing not in view:
+            continue
+        stack: list[int] = []
+        stray: list[int] = []
+        for pos, char in enumerate(view):
+            if char == opening:
+                stack.append(pos)
+            elif char == closing:
+                if closing == "’" and _apostrophe(view, pos):
+                    continue
+                if stack:
+                    stack.pop()
+                else:
+                    stray.append(pos)
+        for pos in sorted(stray + stack):
+            char = view[pos]
+            other = closing if char == opening else opening
+            yield Finding("punct.unbalanced", index, pos, pos + 1, char, None,
+                          f"{name}不成对：本段的“{char}”没有对应的“{other}”（{STANDARD} 要求{name}成对使用）")
+
+
+def _apostrophe(view: str, pos: int) -> bool:
+    """’ between Latin letters (O’Brien, it’s) is an apostrophe, not a closing quote."""
+    left, right = _around(view, pos, pos + 1)
+    return left.isascii() and left.isalpha() and (not right or (right.isascii() and right.isalpha()))
+
+
+def ellipsis_and_dash(par: Paragraph, index: int) -> Iterator[Finding]:
+    view = par.view
+    if "." in view or "。" in view or "…" in view:
+        for match in _DOTS.finditer(view):
+            start, end = match.span()
+            left, right = _around(view, start, end)
+            if match.group(0)[0] == "." and not (_chinese(left) or _chinese(right)):
+                continue  # English text, a version number
+            yield Finding("punct.ellipsis", index, start, end, par.text[start:end], "……",
+                          f"省略号写成了“{match.group(0)}”；{STANDARD} 规定省略号为两个“…”（……），占两个字的位置",
+                          fixable=True)
+    if "-" in view or "－" in view or "—" in view:
+        for match in _HYPHENS.finditer(view):
+            start, end = match.span()
+            left, right = _around(view, start, end)
+            fixable = True
+            if match.group(0) == "—":
+                if _number_side(view, start, -1) or _number_side(view, end, 1):
+                    continue  # a range: 2021—2022年, 1—3月 (一字线连接号)
+                if _HAN_RE.match(left or " ") and _HAN_RE.match(right or " "):
+                    fixable = False  # 北京—上海 may be a 连接号
+            elif match.group(0)[0] in "-－" and not (_chinese(left) or _chinese(right)):
+                continue  # command-line options, ASCII art, ranges of digits
+            note = "；如果是连接号（如“北京—上海”）可不改" if not fixable else ""
+            yield Finding("punct.dash", index, start, end, par.text[start:end], "——",
+                          f"破折号写成了“{match.group(0)}”；{STANDARD} 规定破折号为“——”，占两个字的位置{note}",
+                          fixable=fixable)
+
+
+def _number_side(view: str, pos: int, step: int) -> bool:
+    """Whether a digit sits next to ``pos`` (skipping spaces) on the side ``step`` points to."""
+    pos = pos - 1 if step < 0 else pos
+    while 0 <= pos < len(view) and view[pos] in " \u3000":
+        pos += step
+    return 0 <= pos < len(view) and view[pos] in _DIGITS
+
+
+def doubled(par: Paragraph, index: int) -> Iterator[Finding]:
+    view = par.view
+    for match in _DOUBLED.finditer(view):
+        start, end = match.span()
+        mark = match.group(0)[0]
+        yield Finding("punct.doubled", index, start, end, par.text[start:end], mark,
+                      f"标点“{mark}”重复了；{STANDARD} 规定一处只用一个点号", fixable=True)
+
+
+def spaces(par: Paragraph, index: int) -> Iterator[Finding]:
+    """Spaces between Chinese characters or marks, or before a Chinese closing mark."""
+    if par.kind != "body":
+        return
+    view = par.view
+    for match in _SPACES.finditer(view):
+        start, end = match.span()
+        if start == 0 or end == len(view):
+            continue  # indentation, trailing space: not between anything
+        left, right = view[start - 1], view[end]
+        between = _chinese(left) and _chinese(right)
+        before_mark = right in CLOSING_MARKS and right not in "…—"
+        if not (between or before_mark):
+            continue
+        where = "中文标点前" if before_mark and not between else "汉字之间"
+        yield Finding("punct.space", index, start, end, par.text[start:end], "",
+                      f"{where}有多余的空格；中文行文字与字、字与标点之间不加空格（{STANDARD}）", fixable=True)

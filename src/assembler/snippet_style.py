@@ -55,7 +55,7 @@ class Located:
 class _Doc:
     paragraphs: list[Paragraph]
     offsets: list[list[int]]  # file offset of each character (-1: a space added when joining lines)
-    exact: bool
+    exact: list[bool]  # per paragraph: whether the offsets are the characters' own (fixes may be written)
     base: int
 
 
@@ -105,7 +105,8 @@ def _paragraphs(lines: Sequence[tuple[str, str, int]]) -> tuple[list[Paragraph],
     return pars, offsets
 
 
-def _body_doc(file: _File, body_line: int, heading: Paragraph | None, heading_at: list[int] | None) -> _Doc:
+def _body_doc(file: _File, body_line: int, heading: Paragraph | None, heading_at: list[int] | None,
+              heading_exact: bool) -> _Doc:
     start = file.starts[body_line - 1] if body_line - 1 < len(file.starts) else len(file.text)
     body = file.text[start:]
     masked = mask_jinja(body)
@@ -115,10 +116,12 @@ def _body_doc(file: _File, body_line: int, heading: Paragraph | None, heading_at
         rows.append((original, hidden, offset))
         offset += len(original) + 1
     pars, offsets = _paragraphs(rows)
+    exact = [True] * len(pars)
     if heading is not None and heading_at is not None:
         pars.insert(0, heading)
         offsets.insert(0, heading_at)
-    return _Doc(pars, offsets, True, 1 if heading is not None else 0)
+        exact.insert(0, heading_exact)
+    return _Doc(pars, offsets, exact, 1 if heading is not None else 0)
 
 
 def _find_lines(file: _File, text: str, first_line: int) -> list[tuple[str, str, int]] | None:
@@ -146,12 +149,12 @@ def _located_doc(file: _File, text: str, first_line: int, base: int) -> _Doc:
     rows = _find_lines(file, text, first_line)
     if rows is not None:
         pars, offsets = _paragraphs(rows)
-        return _Doc(pars, offsets, True, base)
+        return _Doc(pars, offsets, [True] * len(pars), base)
     # not found verbatim (folded or escaped YAML): every finding at the first line, no fixes
     pars, _ = _paragraphs([(line, hidden, 0) for line, hidden in
                            zip(text.split("\n"), mask_jinja(text).split("\n"), strict=True)])
     start = file.starts[min(first_line, len(file.starts)) - 1]
-    return _Doc(pars, [[start] * len(p.text) for p in pars], False, base)
+    return _Doc(pars, [[start] * len(p.text) for p in pars], [False] * len(pars), base)
 
 
 def style_findings(text: str, *, body_line: int, heading: str | None = None, heading_line: int = 0,
@@ -163,14 +166,15 @@ def style_findings(text: str, *, body_line: int, heading: str | None = None, hea
     file = _File(text)
     head: Paragraph | None = None
     head_at: list[int] | None = None
+    head_exact = False
     docs: list[_Doc] = []
     if heading:
         heading_doc = _located_doc(file, heading, heading_line, 1)
         if heading_doc.paragraphs:
             first = heading_doc.paragraphs[0]
             head = Paragraph(first.text, first.view, level=2)
-            head_at = heading_doc.offsets[0] if heading_doc.exact else [file.starts[heading_line - 1]] * len(first.text)
-    docs.append(_body_doc(file, body_line, head, head_at))
+            head_at, head_exact = heading_doc.offsets[0], heading_doc.exact[0]
+    docs.append(_body_doc(file, body_line, head, head_at, head_exact))
     for variant, line in variants:
         docs.append(_located_doc(file, variant, line, 2 if heading else 0))
     located: list[Located] = []
@@ -182,7 +186,7 @@ def style_findings(text: str, *, body_line: int, heading: str | None = None, hea
                 spot = next((o for o in at if o >= 0), 0)
             line, col = file.place(spot)
             span = None
-            if doc.exact and finding.end > finding.start:
+            if doc.exact[finding.paragraph] and finding.end > finding.start:
                 begin, last = at[finding.start], at[finding.end - 1]
                 if begin >= 0 and last >= 0:
                     span = (begin, last + 1)

@@ -24,6 +24,7 @@ _LEVELS = (
     (4, re.compile(r"（[0-9]{1,2}）")),
 )
 _NAMES = {1: "一、", 2: "（一）", 3: "1.", 4: "（1）"}
+_ORDINAL = "〇一二三四"
 #: Wrong forms: (pattern, level, suggestion from the match, fixable).
 _WRONG = (
     (re.compile(r"\(([0-9]{1,2})[)）]|（([0-9]{1,2})\)"), 4, "（{}）", True),
@@ -63,7 +64,7 @@ def item_form(par: Paragraph, index: int) -> Iterator[Finding]:
         new = form.format(number)
         start, end = found.span()
         yield Finding("heading.item", index, start, end, par.text[start:end], new,
-                      f"序号“{found.group(0)}”写法不对；{STANDARD} 的第{'一二三四'[level - 1]}层序数写作"
+                      f"序号“{found.group(0)}”写法不对；{STANDARD} 的第{_ORDINAL[level]}层序数写作"
                       f"“{_NAMES[level]}”，应为“{new}”", fixable=fixable)
         return
 
@@ -97,7 +98,11 @@ def order(paragraphs: Sequence[Paragraph], *, base: int = 0) -> Iterator[Finding
             continue
         else:
             inside = _NAMES[deepest]
-        yield Finding("heading.order", index, start, end, par.text[start:end], None,
-                      f"层次序数倒用：第{'一二三四'[level - 1]}层的“{par.text[start:end]}”用在了"
-                      f"第{'一二三四'[(base if level <= base else deepest) - 1]}层“{inside}”之内；"
-                      f"{STANDARD} 的层次依次为 一、（一）1.（1），下级之内不能再用上级序数")
+        shown = par.text[start:end]
+        if level <= base:
+            why = (f"正文中的“{shown}”是第{_ORDINAL[level]}层序数，而这里已在第{_ORDINAL[base]}层标题"
+                   f"（{_NAMES[base]}，由 Word 自动编号）之下")
+        else:
+            why = f"第{_ORDINAL[level]}层的“{shown}”用在了第{_ORDINAL[deepest]}层“{inside}”之内"
+        yield Finding("heading.order", index, start, end, shown, None,
+                      f"层次序数倒用：{why}；{STANDARD} 的层次依次为 一、（一）1.（1），下级之内不能再用上级序数")

@@ -28,7 +28,6 @@ EXPECTED = [
     ("theory/punct.md", 10, "!", 0, "punct.halfwidth", True),
     ("theory/punct.md", 11, "“", 0, "punct.unbalanced", False),       # the paragraph runs over three lines
     ("theory/punct.md", 12, "(", 0, "punct.halfwidth", True),
-    ("theory/punct.md", 12, ")", 0, "punct.halfwidth", True),
     ("theory/punct.md", 14, "...", 0, "punct.ellipsis", True),
     ("theory/punct.md", 14, "。。。", 0, "punct.ellipsis", True),
     ("theory/punct.md", 14, "…", 0, "punct.ellipsis", True),

@@ -256,6 +256,9 @@ def preview(rules: Path, people: Path, person: str, checklist: Path | None, shee
     echo_err(f"正文 {shown.chars} 字（只计汉字，含各级标题，不含标题、副标题和落款{limit}）")
     if shown.warning:
         echo_err(f"警告：{shown.warning}")
+    level = "错误" if project.style.severity == "error" else "警告"
+    for finding in shown.style:
+        echo_err(f"{level}：{finding}")
     if png_dir is not None:
         pages = pipeline.preview_pages(project, plan, png_dir)
         echo_err(f"已生成 {len(pages)} 页图片：{png_dir}")

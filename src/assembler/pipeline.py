@@ -43,6 +43,8 @@ from .selection import Checklist, apply_overrides, read_checklist
 from .similarity import SKIPPED_STYLES, SimilarPair, count_chars, no_own_figures, report_text
 from .snippets import Library, Snippet, load_library
 from .spool import Spool, SpooledList
+from .style import StyleSettings
+from .style.report import check_report, project_style
 from .text import docx_paragraphs, docx_text
 from .values import VarSpec, convert, is_blank
 from .variants import Dealt, VariantDealer, Variants
@@ -73,6 +75,7 @@ class Project:
     specs: dict[str, VarSpec]
     declared_by: dict[str, list[str]]
     base_template: bytes
+    style: StyleSettings = field(default_factory=StyleSettings)  # house style checks on each report
     _templates: dict[frozenset[str], PreparedTemplate] = field(default_factory=dict)
 
     @property
@@ -155,7 +158,7 @@ def load_project(rules_path: Path, checklist_path: Path | None = None) -> Projec
     else:
         base = default_base_template()
     return Project(rules=rules, library=library, checklist=checklist, specs=specs,
-                   declared_by=declared_by, base_template=base)
+                   declared_by=declared_by, base_template=base, style=project_style(rules.style, rules.path))
 
 
 # ---------------------------------------------------------------- people
@@ -416,6 +419,7 @@ class BatchResult:
     similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
     similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
     max_chars: int | None = None
+    strict_style: bool = False  # ``style: strict``: style findings are errors (exit code 1)
 
     def counts(self) -> dict[str, int]:
         """Reports per status (written, skipped, failed), without holding them all."""
@@ -438,7 +442,14 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_PARTIAL if self.counts()["failed"] else EXIT_OK
+        if self.counts()["failed"] or self.style_errors:
+            return EXIT_PARTIAL
+        return EXIT_OK
+
+    @property
+    def style_errors(self) -> bool:
+        """``style: strict`` and some report broke a house style rule (written all the same)."""
+        return self.strict_style and any(report.errors for report in self.reports if report.status == "written")
 
 
 def build(
@@ -455,6 +466,7 @@ def build(
     jobs: int | None = None,
     similarity_threshold: float | None = None,
     check_similarity: bool = True,
+    check_style: bool = True,
 ) -> BatchResult:
     """Build every person's report into ``outdir``; see the module docstring for the guarantees.
 
@@ -464,7 +476,8 @@ def build(
     the second streams the plans through the renderer. Each report is stamped with its
     provenance and measured in its worker (``stamp_and_read``), and the batch is
     compared for near copies (``similarity_threshold``: the rules' ``similarity_threshold``,
-    else 0.8) through a bounded index (``nearcopies``).
+    else 0.8) through a bounded index (``nearcopies``). ``check_style``: the house style
+    checks (``style``, as the rules' ``style`` says) on each report, in the same worker step.
     """
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
@@ -486,8 +499,10 @@ def build(
 
         results = _Results(final)
         queue = _Jobs(_batch_jobs(project, spool, dealer, outdir, results), to_render)
-        outcomes = render_jobs(project.prepared, queue, workers=jobs,
-                               after=stamp_and_read if near is not None else stamp_and_count)
+        style = project.style if check_style and project.style.enabled else None
+        after = (stamp_and_read if near is not None else stamp_and_count) if style is None else \
+            StampAndMeasure(sketches=near is not None, style=style)
+        outcomes = render_jobs(project.prepared, queue, workers=jobs, after=after)
         for done, outcome in enumerate(outcomes, start=1):
             result = results.settle(outcome.job.tag)
             if outcome.error:
@@ -500,7 +515,8 @@ def build(
                 progress(done, to_render)
         results.settle(len(spool))
     batch = BatchResult(outdir=outdir, reports=results.stored, warnings=list(people.warnings),
-                        max_chars=project.rules.max_chars)
+                        max_chars=project.rules.max_chars,
+                        strict_style=style is not None and style.severity == "error")
     if near is not None:
         compare_batch(batch, near, threshold)
     batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
@@ -609,6 +625,7 @@ def _note_measure(result: ReportResult, measured: Measured, max_chars: int | Non
         result.warnings.append(problem)
     if measure is None:
         return
+    (result.errors if measure.style_errors else result.warnings).extend(measure.style)
     result.chars = measure.chars
     warning = length_warning(measure.chars, max_chars)
     if warning:
@@ -633,31 +650,49 @@ class ReportMeasure:
 
     chars: int
     sketch: Sketch | None
+    style: tuple[str, ...] = ()  # house style findings (``style.report``), as messages
+    style_errors: bool = False  # the rules say ``style: strict``
 
 
 #: A report's measure (``None`` when unreadable) and a warning (``None`` when all went well).
 Measured = tuple[ReportMeasure | None, str | None]
 
 
-def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True) -> ReportMeasure:
-    text = report_text(data, file=file)
+def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True,
+                   style: StyleSettings | None = None) -> ReportMeasure:
+    text = report_text(data, file=file, paragraphs=style is not None)
+    found = tuple(check_report(text.paragraphs, style)) if style is not None else ()
+    strict = bool(found) and style is not None and style.severity == "error"
     if not sketches:
-        return ReportMeasure(text.chars, None)
+        return ReportMeasure(text.chars, None, found, strict)
     from .nearcopies import sketch
 
-    return ReportMeasure(text.chars, sketch(text.body))
+    return ReportMeasure(text.chars, sketch(text.body), found, strict)
 
 
-def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool) -> tuple[bytes, Measured]:
+def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool,
+                       style: StyleSettings | None = None) -> tuple[bytes, Measured]:
     try:
         data = _STAMPER.stamp(data, props)
         problem = None
     except InputError as exc:
         problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
     try:
-        return data, (measure_report(data, sketches=sketches), problem)
+        return data, (measure_report(data, sketches=sketches, style=style), problem)
     except InputError:
         return data, (None, problem)
+
+
+@dataclass(frozen=True)
+class StampAndMeasure:
+    """``stamp_and_read``/``stamp_and_count`` that also checks the report's house style
+    (picklable: a spawned pool sends it to its workers)."""
+
+    sketches: bool
+    style: StyleSettings | None
+
+    def __call__(self, data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+        return _stamp_and_measure(data, props, sketches=self.sketches, style=self.style)
 
 
 def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
@@ -798,6 +833,7 @@ class Preview:
     text: str
     chars: int  # as ``similarity.count_chars`` counts, body only
     warning: str | None  # beyond the rules' max_chars
+    style: list[str] = field(default_factory=list)  # house style findings (``style.report``)
 
 
 def preview(project: Project, plan: PersonPlan) -> Preview:
@@ -807,7 +843,9 @@ def preview(project: Project, plan: PersonPlan) -> Preview:
     data = project.prepared(plan.selection).render(plan.context)
     paragraphs = docx_paragraphs(data)
     chars = sum(count_chars(p.text) for p in paragraphs if p.style not in SKIPPED_STYLES)
-    return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars))
+    style = check_report([(p.style, p.number, p.text) for p in paragraphs], project.style)
+    return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars),
+                   style)
 
 
 def render_person(project: Project, plan: PersonPlan) -> bytes:

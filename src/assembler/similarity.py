@@ -56,10 +56,13 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134
 
 @dataclass(frozen=True)
 class ReportText:
-    """A report's body (see ``body_text``) and its length (see ``count_chars``)."""
+    """A report's body (see ``body_text``) and its length (see ``count_chars``); with
+    ``report_text(paragraphs=True)`` also (style, Word number, text) of every paragraph,
+    for the house style checks."""
 
     body: str
     chars: int
+    paragraphs: tuple[tuple[str, str, str], ...] = ()
 
 
 def _text_parts(docx: bytes, file: str | None) -> dict[str, bytes]:
@@ -116,7 +119,7 @@ def _numbering(parts: Mapping[str, bytes], file: str | None) -> Any:
     return numbering
 
 
-def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
+def report_text(docx: bytes, *, file: str | None = None, paragraphs: bool = False) -> ReportText:
     """The body text and length of a report, reading only the three parts they need.
 
     Run once per report after a batch, so it skips what ``text.docx_paragraphs``
@@ -141,18 +144,24 @@ def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
     body = root.find(f"{{{W_NS}}}body")
     lines: list[str] = []
     texts: list[str] = []
+    kept: list[tuple[str, str, str]] = []
     style_path = f"{{{W_NS}}}pPr/{{{W_NS}}}pStyle"
     for p in body.iter(f"{{{W_NS}}}p") if body is not None else ():
         node = p.find(style_path)
         style = node.get(f"{{{W_NS}}}val", "") if node is not None else ""
         if style in SKIPPED_STYLES:
+            if paragraphs:
+                kept.append((style, "", paragraph_text(p)))
             continue
         text = paragraph_text(p)
         texts.append(text)
-        line = (numbering.label(p) + text).strip()
+        label = numbering.label(p)
+        line = (label + text).strip()
         if line:
             lines.append(line)
-    return ReportText("\n".join(lines), count_chars("".join(texts)))
+        if paragraphs:
+            kept.append((style, label, text))
+    return ReportText("\n".join(lines), count_chars("".join(texts)), tuple(kept))
 
 
 def count_chars(text: str) -> int:

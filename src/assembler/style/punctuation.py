@@ -26,6 +26,8 @@ _HYPHENS = re.compile(r"(?<![-－])[-－]{2,}(?![-－])|(?<!—)—(?!—)|(?<!�
 _DOUBLED = re.compile(r"([，、；：？！])\1+|(?<!。)。。(?!。)")
 _SPACES = re.compile(r"[ \u00a0\u3000\t]+")
 _ITEM_START = re.compile(r"^[\s\u3000]*[(（](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]")
+#: A pair of parentheses this close is reported (and fixed) as one finding.
+PAIR_SPAN = 20
 _DIGITS = "0123456789０１２３４５６７８９〇一二三四五六七八九十"
 
 
@@ -84,18 +86,23 @@ def _parentheses(par: Paragraph, index: int) -> Iterator[Finding]:
             else:
                 lone.append(pos)
     lone += stack
-    found: list[int] = []
+    found: list[tuple[int, int]] = []
     for opening, closing in pairs:
         near = _around(view, opening, opening + 1) + _around(view, closing, closing + 1)
-        if any(_chinese(char) for char in near):
-            found += [opening, closing]
+        if not any(_chinese(char) for char in near):
+            continue
+        if closing - opening <= PAIR_SPAN:
+            found.append((opening, closing + 1))  # one finding for the pair: (挂职) → （挂职）
+        else:
+            found += [(opening, opening + 1), (closing, closing + 1)]
     for pos in lone:
         if any(_chinese(char) for char in _around(view, pos, pos + 1)):
-            found.append(pos)
-    for pos in sorted(found):
-        mark = view[pos]
-        yield Finding("punct.halfwidth", index, pos, pos + 1, mark, _FULL[mark],
-                      f"中文里用了半角括号“{mark}”；{STANDARD} 规定中文行文用全角括号“（）”", fixable=True)
+            found.append((pos, pos + 1))
+    for start, end in sorted(found):
+        old = par.text[start:end]
+        new = "".join(_FULL.get(char, char) if i in (0, end - start - 1) else char for i, char in enumerate(old))
+        yield Finding("punct.halfwidth", index, start, end, old, new,
+                      f"中文里用了半角括号；{STANDARD} 规定中文行文用全角括号“（）”", fixable=True)
 
 
 def unbalanced(par: Paragraph, index: int) -> Iterator[Finding]:

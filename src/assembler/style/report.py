@@ -9,6 +9,7 @@ not counted) with the paragraph quoted around the spot.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from .check import StyleSettings, check_paragraphs
 from .findings import BODY, LAYOUT, Finding, Paragraph, excerpt
@@ -64,3 +65,13 @@ def describe(finding: Finding, text: str, number: int | None = None) -> str:
     fix = finding.suggestion()
     fix = f"；建议{fix}" if fix else ""
     return f"{where}“{excerpt(text, finding.start, finding.end)}”：{finding.message}{fix} [{finding.rule}]"
+
+
+def project_style(mode: str, rules_path: Path) -> StyleSettings:
+    """The style settings of a rules file: its ``style`` mode and the ``wording.yaml`` beside it
+    (a wrong entry stops the build before anything is written, like any input error)."""
+    from .wording import FILE_NAME, strict_wording
+
+    if mode == "off":
+        return StyleSettings(mode)
+    return StyleSettings(mode, strict_wording(Path(rules_path).parent / FILE_NAME))

@@ -108,12 +108,16 @@ def _parentheses(par: Paragraph, index: int) -> Iterator[Finding]:
 def unbalanced(par: Paragraph, index: int) -> Iterator[Finding]:
     """“” ‘’ （） 《》 【】 that open without closing, or close without opening, in one paragraph."""
     view = par.view
+    item = _ITEM_START.match(view)  # "（1)" as an item number: headings.item reports it
+    skip = item.end() if item else 0
     for opening, closing, name in _PAIRS:
         if opening not in view and closing not in view:
             continue
         stack: list[int] = []
         stray: list[int] = []
         for pos, char in enumerate(view):
+            if pos < skip:
+                continue
             if char == opening:
                 stack.append(pos)
             elif char == closing:

@@ -76,7 +76,7 @@ class Wording:
                         new = entry.replace
                 years = _years(entry)
                 yield Finding("wording", index, start, end, par.text[start:end], new,
-                              f"“{match.group(0)}”：{entry.say}（用语清单 {self.file} 第{entry.line}行{years}）")
+                              f"“{match.group(0)}”：{entry.say}（用语清单 {Path(self.file).name} 第{entry.line}行{years}）")
 
 
 def _years(entry: WordingEntry) -> str:

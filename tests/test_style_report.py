@@ -4,7 +4,6 @@ and the spot; the bundled sample and docxtpl's own outputs give no finding."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest

@@ -1,13 +1,14 @@
-"""All style rules over a text, in one pass per paragraph plus the few that need the whole text."""
+"""All style rules over one text (a snippet, a report): each rule runs once over its joined paragraphs."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from . import dates, headings, numerals, punctuation
-from .findings import ERROR, WARNING, Finding, Paragraph
+from .findings import ERROR, WARNING, Document, Finding, Paragraph
 from .wording import Wording
 
 
@@ -34,24 +35,14 @@ def check_paragraphs(paragraphs: Sequence[Paragraph], *, settings: StyleSettings
 
     ``year``: the year the text is dated, for wording entries limited to some years
     (``None``: every entry applies). ``base``: the heading level the text sits under
-    (see ``headings.order``).
+    (see ``headings.check``).
     """
     settings = settings or StyleSettings()
-    if not settings.enabled:
+    if not settings.enabled or not paragraphs:
         return []
-    wording = settings.wording
-    found: list[Finding] = []
-    for index, par in enumerate(paragraphs):
-        if not par.view or par.view.isspace():
-            continue
-        found += punctuation.check(par, index)
-        found += numerals.check(par, index)
-        found += dates.check(par, index)
-        found += headings.item_form(par, index)
-        if wording.entries:
-            found += wording.check(par, index, year)
-    found += numerals.mixed(paragraphs)
-    found += headings.order(paragraphs, base=base)
+    doc = Document(paragraphs)
+    found = [f for f in chain(punctuation.check(doc), numerals.check(doc), dates.check(doc),
+                              headings.check(doc, base=base), settings.wording.check(doc, year)) if f is not None]
     found.sort(key=lambda f: (f.paragraph, f.start, f.end, f.rule))
     if settings.severity != WARNING:
         found = [dataclasses.replace(f, severity=settings.severity) for f in found]

@@ -12,15 +12,16 @@ import datetime as _dt
 import re
 from collections.abc import Iterator
 
-from .findings import Finding, Paragraph
+from .findings import Document, Finding
 
 _DATE = re.compile(r"((?:19|20)[0-9]{2})([./\-])([0-9]{1,2})\2([0-9]{1,2})")
+_PROBE = re.compile(r"[12][09][0-9]{2}[./\-]")
 _GLUED = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_./:\\")
 
 
-def check(par: Paragraph, index: int) -> Iterator[Finding]:
-    view = par.view
-    if not any(sep in view for sep in "./-"):
+def check(doc: Document) -> Iterator[Finding | None]:
+    view = doc.view
+    if not _PROBE.search(view):
         return
     for match in _DATE.finditer(view):
         start, end = match.span()
@@ -35,6 +36,6 @@ def check(par: Paragraph, index: int) -> Iterator[Finding]:
         except ValueError:
             continue
         new = f"{year}年{month}月{day}日"
-        yield Finding("date.format", index, start, end, par.text[start:end], new,
-                      f"日期写成了“{match.group(0)}”；GB/T 9704-2012 和 GB/T 15835-2011 的写法是“{new}”"
-                      "（年份写全，月、日不加 0）", fixable=True)
+        yield doc.finding("date.format", start, end, new,
+                          f"日期写成了“{match.group(0)}”；GB/T 9704-2012 和 GB/T 15835-2011 的写法是“{new}”"
+                          "（年份写全，月、日不加 0）", fixable=True)

@@ -14,7 +14,9 @@ neither Chinese nor punctuation, so a quote inside ``{{ }}`` is never a finding)
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 WARNING = "warning"
@@ -40,7 +42,7 @@ BODY = "body"
 LAYOUT = "layout"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Paragraph:
     """One paragraph as the rules see it.
 
@@ -57,6 +59,36 @@ class Paragraph:
     @classmethod
     def plain(cls, text: str, *, level: int | None = None, kind: str = BODY) -> Paragraph:
         return cls(text, mask_links(text), level, kind)
+
+
+class Document:
+    """Paragraphs joined by ``\n`` (a line break inside one becomes ``\r``), so that each
+    rule runs its regular expression once over the whole text instead of once per paragraph:
+    that is what keeps the checks cheap beside a build. Paragraph edges are ``\n``, which no
+    rule takes for Chinese or punctuation, so they behave like the ends of a string."""
+
+    def __init__(self, paragraphs: Sequence[Paragraph]) -> None:
+        self.paragraphs = paragraphs
+        self.view = "\n".join(p.view.replace("\n", "\r") for p in paragraphs)
+        self.text = "\n".join(p.text for p in paragraphs)
+        self.starts: list[int] = []
+        at = 0
+        for par in paragraphs:
+            self.starts.append(at)
+            at += len(par.view) + 1
+
+    def locate(self, start: int) -> tuple[int, int]:
+        """(paragraph index, offset in it) of a position in the joined text."""
+        index = bisect.bisect_right(self.starts, start) - 1
+        return index, start - self.starts[index]
+
+    def finding(self, rule: str, start: int, end: int, new: str | None, message: str,
+                fixable: bool = False) -> Finding | None:
+        """A finding at ``[start, end)`` of the joined text; None if it runs over a paragraph's end."""
+        index, offset = self.locate(start)
+        if offset + (end - start) > len(self.paragraphs[index].view):
+            return None
+        return Finding(rule, index, offset, offset + end - start, self.text[start:end], new, message, fixable)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,12 @@ is common practice and not reported.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from .findings import Finding, Paragraph
+from .findings import Document, Finding
 
 STANDARD = "GB/T 9704-2012"
 _CN = "一二三四五六七八九十"
-_LEAD = re.compile(r"^[\s\u3000]*")
 _LEVELS = (
     (1, re.compile(f"[{_CN}]{{1,3}}、(?![{_CN}])")),
     (2, re.compile(f"（[{_CN}]{{1,3}}）")),
@@ -34,43 +33,28 @@ _WRONG = (
 )
 
 
-def item_level(par: Paragraph) -> tuple[int, int, int] | None:
-    """(level, start, end) of the item number the paragraph starts with, in any form."""
-    view = par.view
-    lead = _LEAD.match(view)
-    offset = lead.end() if lead else 0
+_FIRST = frozenset("(（0123456789" + _CN)
+
+
+def _item(view: str) -> tuple[int, re.Match[str], tuple[str, bool] | None] | None:
+    """(level, match, (suggestion, fixable) when the form is wrong) of the item number a paragraph starts with."""
+    offset = len(view) - len(view.lstrip(" \u3000\t"))
+    if offset >= len(view) or view[offset] not in _FIRST:
+        return None
     for level, pattern in _LEVELS:
         found = pattern.match(view, offset)
         if found:
-            return level, found.start(), found.end()
-    for pattern, level, _, _ in _WRONG:
+            return level, found, None
+    for pattern, level, form, fixable in _WRONG:
         found = pattern.match(view, offset)
         if found:
-            return level, found.start(), found.end()
+            number = next(group for group in found.groups() if group)
+            return level, found, (form.format(number), fixable)
     return None
 
 
-def item_form(par: Paragraph, index: int) -> Iterator[Finding]:
-    view = par.view
-    lead = _LEAD.match(view)
-    offset = lead.end() if lead else 0
-    if offset >= len(view) or view[offset] not in "(（0123456789" + _CN:
-        return
-    for pattern, level, form, fixable in _WRONG:
-        found = pattern.match(view, offset)
-        if not found:
-            continue
-        number = next(group for group in found.groups() if group)
-        new = form.format(number)
-        start, end = found.span()
-        yield Finding("heading.item", index, start, end, par.text[start:end], new,
-                      f"序号“{found.group(0)}”写法不对；{STANDARD} 的第{_ORDINAL[level]}层序数写作"
-                      f"“{_NAMES[level]}”，应为“{new}”", fixable=fixable)
-        return
-
-
-def order(paragraphs: Sequence[Paragraph], *, base: int = 0) -> Iterator[Finding]:
-    """A level used inside a lower one.
+def check(doc: Document, *, base: int = 0) -> Iterator[Finding | None]:
+    """Item numbers in a wrong form, and levels used inside a lower one.
 
     ``base`` is the level the text starts under (2 for a snippet with a heading:
     its body sits below a Word-numbered （一）). A Word-numbered heading in the text
@@ -78,18 +62,27 @@ def order(paragraphs: Sequence[Paragraph], *, base: int = 0) -> Iterator[Finding
     the items open below it without having been opened, is reported.
     """
     open_levels: list[int] = []
-    for index, par in enumerate(paragraphs):
+    for index, par in enumerate(doc.paragraphs):
         if par.level is not None:
             base = par.level
             open_levels = []
             continue
-        found = item_level(par)
-        if found is None:
+        item = _item(par.view)
+        if item is None:
             continue
-        level, start, end = found
+        level, found, wrong = item
+        start, end = found.span()
+        at = doc.starts[index]
+        shown = par.text[start:end]
+        if wrong is not None:
+            new, fixable = wrong
+            yield doc.finding("heading.item", at + start, at + end, new,
+                              f"序号“{shown}”写法不对；{STANDARD} 的第{_ORDINAL[level]}层序数写作"
+                              f"“{_NAMES[level]}”，应为“{new}”", fixable=fixable)
         deepest = open_levels[-1] if open_levels else base
         if level <= base:
-            inside = _NAMES[base]
+            why = (f"正文中的“{shown}”是第{_ORDINAL[level]}层序数，而这里已在第{_ORDINAL[base]}层标题"
+                   f"（{_NAMES[base]}，由 Word 自动编号）之下")
         elif level in open_levels:
             del open_levels[open_levels.index(level) + 1:]
             continue
@@ -97,12 +90,6 @@ def order(paragraphs: Sequence[Paragraph], *, base: int = 0) -> Iterator[Finding
             open_levels.append(level)
             continue
         else:
-            inside = _NAMES[deepest]
-        shown = par.text[start:end]
-        if level <= base:
-            why = (f"正文中的“{shown}”是第{_ORDINAL[level]}层序数，而这里已在第{_ORDINAL[base]}层标题"
-                   f"（{_NAMES[base]}，由 Word 自动编号）之下")
-        else:
-            why = f"第{_ORDINAL[level]}层的“{shown}”用在了第{_ORDINAL[deepest]}层“{inside}”之内"
-        yield Finding("heading.order", index, start, end, shown, None,
-                      f"层次序数倒用：{why}；{STANDARD} 的层次依次为 一、（一）1.（1），下级之内不能再用上级序数")
+            why = f"第{_ORDINAL[level]}层的“{shown}”用在了第{_ORDINAL[deepest]}层“{_NAMES[deepest]}”之内"
+        yield doc.finding("heading.order", at + start, at + end, None,
+                          f"层次序数倒用：{why}；{STANDARD} 的层次依次为 一、（一）1.（1），下级之内不能再用上级序数")

@@ -9,32 +9,41 @@ in one text (2022年 and 二〇二二年; 5% and 百分之五; 12月5日 and 十
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from .findings import Finding, Paragraph
+from .findings import Document, Finding
 
 STANDARD = "GB/T 15835-2011"
 _CN_DIGITS = "〇零一二三四五六七八九"
-_ZERO_RUN = re.compile(f"[{_CN_DIGITS}0０OＯ]*[{_CN_DIGITS}][{_CN_DIGITS}0０OＯ]*")
 _LATIN_ZEROS = "0０OＯ"
-_SHORT_YEAR = re.compile(r"(?<![0-9０-９A-Za-z.．])([0-9]{2})年(?=[0-9]{1,2}月|度|[上下]半年|初|底|末)"
-                         r"|(?<![0-9０-９A-Za-z.．])(0[0-9])年")
-_KINDS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("年份", re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}年"), re.compile(f"[{_CN_DIGITS}]{{4}}年")),
-    ("百分数", re.compile(r"[0-9]+(?:\.[0-9]+)?[%％]"), re.compile(r"百分之(?!百)[零一二三四五六七八九十百点]+")),
-    ("月日", re.compile(r"(?<![0-9])[0-9]{1,2}月[0-9]{1,2}日"),
-     re.compile(r"(?<![一二三四五六七八九十])[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日")),
+_ZEROS = re.compile(f"[{_LATIN_ZEROS}]")
+_CN_SET = frozenset(_CN_DIGITS)
+_ZERO_RUN = re.compile(f"[{_CN_DIGITS}{_LATIN_ZEROS}]*[{_CN_DIGITS}][{_CN_DIGITS}{_LATIN_ZEROS}]*")
+_YEAR_CHAR = re.compile("年")
+_YEAR_AFTER = re.compile(r"[0-9]{1,2}月|度|[上下]半年|初|底|末")
+_DIGIT_SET = frozenset("0123456789")
+_NOT_BEFORE_YEAR = frozenset("0123456789０１２３４５６７８９.．ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_CN_COUNT = "一二三四五六七八九十"
+#: (kind, Arabic form, the character a Chinese form is found by, the Chinese form ending there).
+_KINDS: tuple[tuple[str, re.Pattern[str], str, re.Pattern[str]], ...] = (
+    ("年份", re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}年"), "年", re.compile(f"[{_CN_DIGITS}]{{4}}年")),
+    ("百分数", re.compile(r"[0-9]+(?:\.[0-9]+)?[%％]"), "百分之", re.compile(r"百分之(?!百)[零一二三四五六七八九十百点]+")),
+    ("月日", re.compile(r"(?<![0-9])[0-9]{1,2}月[0-9]{1,2}日"), "月",
+     re.compile(f"(?<![{_CN_COUNT}])[{_CN_COUNT}]{{1,2}}月[{_CN_COUNT}]{{1,3}}日")),
 )
+#: How far before its key character a Chinese form may start.
+_BACK = {"年": 4, "百分之": 0, "月": 2}
 
 
-def check(par: Paragraph, index: int) -> Iterator[Finding]:
-    yield from zero(par, index)
-    yield from short_year(par, index)
+def check(doc: Document) -> Iterator[Finding | None]:
+    yield from zero(doc)
+    yield from short_year(doc)
+    yield from mixed(doc)
 
 
-def zero(par: Paragraph, index: int) -> Iterator[Finding]:
-    view = par.view
-    if not any(char in view for char in _LATIN_ZEROS):
+def zero(doc: Document) -> Iterator[Finding | None]:
+    view = doc.view
+    if not any(_touches(view, m.start(), _CN_SET) for m in _ZEROS.finditer(view)):
         return
     for match in _ZERO_RUN.finditer(view):
         run = match.group(0)
@@ -46,38 +55,54 @@ def zero(par: Paragraph, index: int) -> Iterator[Finding]:
         if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()):
             continue  # part of a Latin word or an Arabic number
         fixed = "".join("〇" if char in _LATIN_ZEROS else char for char in run)
-        yield Finding("num.zero", index, start, end, par.text[start:end], fixed,
-                      f"中文数字“{run}”中混入了阿拉伯数字 0 或字母 O；{STANDARD} 规定中文数字的零写作“〇”"
-                      "（公文中的年份一般用阿拉伯数字，如 2022年）")
+        yield doc.finding("num.zero", start, end, fixed,
+                          f"中文数字“{run}”中混入了阿拉伯数字 0 或字母 O；{STANDARD} 规定中文数字的零写作“〇”"
+                          "（公文中的年份一般用阿拉伯数字，如 2022年）")
 
 
-def short_year(par: Paragraph, index: int) -> Iterator[Finding]:
-    view = par.view
-    if "年" not in view:
-        return
-    for match in _SHORT_YEAR.finditer(view):
-        digits = match.group(1) or match.group(2)
-        start, end = match.start(), match.start() + len(digits)
-        century = "20" if int(digits) <= 50 else "19"
-        yield Finding("num.short-year", index, start, end, par.text[start:end], century + digits,
-                      f"年份“{digits}年”不能简写；{STANDARD} 规定年份写全，如“{century}{digits}年”")
+def _touches(view: str, pos: int, chars: frozenset[str]) -> bool:
+    return (pos > 0 and view[pos - 1] in chars) or (pos + 1 < len(view) and view[pos + 1] in chars)
 
 
-def mixed(paragraphs: Sequence[Paragraph]) -> Iterator[Finding]:
-    """One kind of quantity written both in Arabic and in Chinese numerals: the Chinese ones are reported."""
-    for kind, arabic, chinese in _KINDS:
-        first_arabic: str | None = None
-        hits: list[tuple[int, re.Match[str]]] = []
-        for index, par in enumerate(paragraphs):
-            if first_arabic is None:
-                found = arabic.search(par.view)
-                if found:
-                    first_arabic = found.group(0)
-            hits += [(index, match) for match in chinese.finditer(par.view)]
-        if first_arabic is None:
+def short_year(doc: Document) -> Iterator[Finding | None]:
+    """22年12月, 22年度, 22年底, 05年 (found from each 年: the regular expression engine is slow
+    on patterns that start with a look-behind)."""
+    view = doc.view
+    for match in _YEAR_CHAR.finditer(view):
+        at = match.start()
+        start = at - 2
+        if start < 0 or view[start] not in _DIGIT_SET or view[start + 1] not in _DIGIT_SET:
             continue
-        for index, match in hits:
-            start, end = match.span()
-            yield Finding("num.mixed", index, start, end, paragraphs[index].text[start:end], None,
-                          f"{kind}在同一份文字中既用阿拉伯数字（如“{first_arabic}”）又用中文数字（“{match.group(0)}”）；"
-                          f"{STANDARD} 要求同类数字写法一致，公文中一般用阿拉伯数字")
+        if start > 0 and view[start - 1] in _NOT_BEFORE_YEAR:
+            continue
+        digits = view[start:at]
+        if digits[0] != "0" and not _YEAR_AFTER.match(view, at + 1):
+            continue
+        century = "20" if int(digits) <= 50 else "19"
+        yield doc.finding("num.short-year", start, start + 2, century + digits,
+                          f"年份“{digits}年”不能简写；{STANDARD} 规定年份写全，如“{century}{digits}年”")
+
+
+def mixed(doc: Document) -> Iterator[Finding | None]:
+    """One kind of quantity written both in Arabic and in Chinese numerals: the Chinese ones are reported."""
+    view = doc.view
+    for kind, arabic, key, chinese in _KINDS:
+        if key not in view:
+            continue
+        hits = []
+        for found in re.finditer(key, view):
+            at = found.start() - _BACK[key]
+            for start in range(max(0, at), found.start() + 1):
+                match = chinese.match(view, start)
+                if match:
+                    hits.append(match)
+                    break
+        if not hits:
+            continue
+        first = arabic.search(view)
+        if first is None:
+            continue
+        for match in hits:
+            yield doc.finding("num.mixed", match.start(), match.end(), None,
+                              f"{kind}在同一份文字中既用阿拉伯数字（如“{first.group(0)}”）又用中文数字"
+                              f"（“{match.group(0)}”）；{STANDARD} 要求同类数字写法一致，公文中一般用阿拉伯数字")

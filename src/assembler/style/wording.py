@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import AssemblerError, InputError
 from ..yamlio import LineDict, LineList, load_yaml
-from .findings import Finding, Paragraph
+from .findings import Document, Finding
 
 FILE_NAME = "wording.yaml"
 KEYS = ("find", "say", "replace", "from_year", "to_year")
@@ -60,11 +60,11 @@ class Wording:
     entries: tuple[WordingEntry, ...] = ()
     problems: tuple[WordingProblem, ...] = field(default_factory=tuple)
 
-    def check(self, par: Paragraph, index: int, year: int | None) -> Iterator[Finding]:
+    def check(self, doc: Document, year: int | None) -> Iterator[Finding | None]:
         for entry in self.entries:
             if not entry.applies(year):
                 continue
-            for match in entry.pattern.finditer(par.view):
+            for match in entry.pattern.finditer(doc.view):
                 start, end = match.span()
                 if start == end:
                     continue
@@ -74,9 +74,9 @@ class Wording:
                         new = match.expand(entry.replace)
                     except (re.error, IndexError):
                         new = entry.replace
-                years = _years(entry)
-                yield Finding("wording", index, start, end, par.text[start:end], new,
-                              f"“{match.group(0)}”：{entry.say}（用语清单 {Path(self.file).name} 第{entry.line}行{years}）")
+                yield doc.finding("wording", start, end, new,
+                                  f"“{match.group(0)}”：{entry.say}（用语清单 {Path(self.file).name} "
+                                  f"第{entry.line}行{_years(entry)}）")
 
 
 def _years(entry: WordingEntry) -> str:

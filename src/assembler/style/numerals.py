@@ -17,7 +17,7 @@ STANDARD = "GB/T 15835-2011"
 _CN_DIGITS = "〇零一二三四五六七八九"
 _LATIN_ZEROS = "0０OＯ"
 _ZEROS = re.compile(f"[{_LATIN_ZEROS}]")
-_CN_SET = frozenset(_CN_DIGITS)
+_CN_SET = frozenset(_CN_DIGITS + "十")
 _ZERO_RUN = re.compile(f"[{_CN_DIGITS}{_LATIN_ZEROS}]*[{_CN_DIGITS}][{_CN_DIGITS}{_LATIN_ZEROS}]*")
 _YEAR_CHAR = re.compile("年")
 _YEAR_AFTER = re.compile(r"[0-9]{1,2}月|度|[上下]半年|初|底|末")
@@ -91,6 +91,8 @@ def mixed(doc: Document) -> Iterator[Finding | None]:
             continue
         hits = []
         for found in re.finditer(key, view):
+            if _BACK[key] and (found.start() == 0 or view[found.start() - 1] not in _CN_SET):
+                continue  # 二〇二一年, 十二月五日: a Chinese numeral right before the key
             at = found.start() - _BACK[key]
             for start in range(max(0, at), found.start() + 1):
                 match = chinese.match(view, start)

@@ -24,6 +24,9 @@ _PAIRS = {"“": ("“", "”", "双引号"), "”": ("“", "”", "双引号")
           "（": ("（", "）", "括号"), "）": ("（", "）", "括号"), "《": ("《", "》", "书名号"), "》": ("《", "》", "书名号"),
           "【": ("【", "】", "方头括号"), "】": ("【", "】", "方头括号")}
 _PAIR_CHARS = re.compile("[“”‘’（）《》【】\n]")
+#: A pair with nothing between its marks: removed (repeatedly, for nesting) before looking for strays.
+_CLOSED_PAIRS = re.compile("“”|‘’|（）|《》|【】")
+_PAIR_SET = frozenset("“”‘’（）《》【】")
 _PAREN_CHARS = re.compile(r"[()\n]")
 #: Each pattern starts with a literal, which Python's re finds fast; runs are measured in code.
 _DOTS = (("...", re.compile(r"\.\.\.+")), ("。。。", re.compile("。。。+")), ("…", re.compile("…+")))
@@ -121,6 +124,14 @@ def parentheses(doc: Document) -> Iterator[Finding | None]:
 def unbalanced(doc: Document) -> Iterator[Finding | None]:
     """“” ‘’ （） 《》 【】 that open without closing, or close without opening, in one paragraph."""
     view = doc.view
+    marks = "".join(_PAIR_CHARS.findall(view))  # the common case, every mark in a closed pair,
+    while True:                                   # settled on the marks alone, without a loop per mark
+        shorter = _CLOSED_PAIRS.sub("", marks)
+        if shorter == marks:
+            break
+        marks = shorter
+    if _PAIR_SET.isdisjoint(marks):
+        return
     stacks: dict[str, list[int]] = {}
     stray: list[int] = []
     skip = _item_end(view, 0)

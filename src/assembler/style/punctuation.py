@@ -241,8 +241,9 @@ def spaces(doc: Document) -> Iterator[Finding | None]:
     """Spaces between Chinese characters or marks, or before a Chinese closing mark (body text only:
     the subtitle's gap between post and name is layout)."""
     view = doc.view
-    if " " not in view and "\u3000" not in view and "\u00a0" not in view and "\t" not in view:
-        return
+    if not any(" " in p.view or "\u3000" in p.view or "\u00a0" in p.view or "\t" in p.view
+               for p in doc.paragraphs if p.kind == BODY):
+        return  # the subtitle's gap alone: no need to scan
     for match in _SPACES.finditer(view):
         start, end = match.span()
         if start == 0 or end == len(view):

@@ -226,3 +226,22 @@ def test_positions_when_yaml_text_is_not_verbatim(tmp_path):
     text = "---\nid: a.b\nheading: \"工作\\u002c推进\"\n---\n正文。\n"
     found = style_findings(text, body_line=5, heading="工作,推进", heading_line=3, settings=StyleSettings())
     assert [(f.line, f.col, f.finding.rule, f.span) for f in found] == [(3, 1, "punct.halfwidth", None)]
+
+
+def test_rules_file_headings_title_and_signature_are_checked_in_place(tmp_path):
+    root = tmp_path / "lib"
+    shutil.copytree(SEEDED, root)
+    rules = root / "rules.yaml"
+    text = rules.read_text(encoding="utf-8").replace("heading: 加强理论学习", "heading: 加强理论学习,提高站位")
+    text = text.replace('signature: ["{{ name }}", "{{ report_date }}"]', 'signature: ["{{ name }}", "2022.12.5"]')
+    rules.write_text(text, encoding="utf-8")
+    found = {(p.line, p.col, p.message.rsplit("[", 1)[1].rstrip("]")) for p in lint(rules, year=2024).problems
+             if p.file == str(rules) and p.col is not None}
+    lines = text.split("\n")
+    heading = next(i for i, line in enumerate(lines, 1) if "加强理论学习," in line)
+    signature = next(i for i, line in enumerate(lines, 1) if line.startswith("signature:"))
+    assert found == {(heading, lines[heading - 1].index(",") + 1, "punct.halfwidth"),
+                     (signature, lines[signature - 1].index("2022.12.5") + 1, "date.format")}
+    before = rules.read_text(encoding="utf-8")
+    fix_style(rules, year=2024)
+    assert rules.read_text(encoding="utf-8") == before  # the rules file is only reported, never rewritten

@@ -415,6 +415,19 @@ class _StyleRun:
     settings: StyleSettings
     year: int | None
 
+    def check_rules(self, info: RulesInfo, col: _Collector) -> None:
+        """The rules' title, subtitle, signature and section headings (reported; ``--fix`` leaves
+        the rules file to its author)."""
+        from .snippet_style import shown_findings
+
+        try:
+            text = read_text(info.path)
+        except AssemblerError:
+            return
+        level = ERROR if self.settings.severity == "error" else WARNING
+        for item in shown_findings(text, info.shown, settings=self.settings, year=self.year):
+            col.add(level, info.path, item.line, item.message(), item.col)
+
     def check(self, info: SnippetInfo, text: str, col: _Collector) -> None:
         from .snippet_style import style_findings
 
@@ -446,6 +459,8 @@ class RulesInfo:
     types: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     sources: list[tuple[str, int]] = field(default_factory=list)
+    #: What a reader sees of the rules (text, line, is a heading): for the house style checks.
+    shown: list[tuple[str, int, bool]] = field(default_factory=list)
 
 
 def _raw_entries(raw: Any, where: str, section: str | None, line: int, path: Path,
@@ -504,11 +519,14 @@ def check_rules_file(path: Path, col: _Collector) -> RulesInfo:
         value = data.get(key)
         if isinstance(value, (str, int)):
             info.sources.append((str(value), data.line_of(key)))
+            if key != "output_name":
+                info.shown.append((str(value), data.line_of(key), False))
     signature = data.get("signature") or []
     for index, item in enumerate([signature] if isinstance(signature, str) else signature):
         line = signature.line_of(index) if isinstance(signature, LineList) else data.line_of("signature")
         if isinstance(item, (str, int)):
             info.sources.append((str(item), line))
+            info.shown.append((str(item), line, False))
     for source, line in info.sources:
         _analyse(source, line, path, col)
         _mask_problems(source, line, path, col, "规则文件")
@@ -541,6 +559,7 @@ def check_rules_file(path: Path, col: _Collector) -> RulesInfo:
         else:
             heading_line = raw.line_of("heading") if isinstance(raw, LineDict) else line
             info.sources.append((heading, heading_line))
+            info.shown.append((heading.strip(), heading_line, True))
             _analyse(heading, heading_line, path, col, "栏目标题的")
             if heading.strip().endswith(HEADING_FULL_STOP):
                 col.warn(path, heading_line, f"栏目标题“{heading.strip()}”以句号结尾；标题末尾一般不加句号")
@@ -840,6 +859,8 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
         col.error(where, rules_info.rules.lines.get("library", 1) if rules_info and rules_info.rules else 1,
                   f"片段库文件夹 {library} 不存在，请检查规则文件中的 library 路径")
     style_run = _style_run(rules_path, library, rules_info, col, year) if style else None
+    if style_run is not None and rules_info is not None:
+        style_run.check_rules(rules_info, col)
     infos = check_snippet_files(list(files), col, jobs=jobs, style=style_run)
     _duplicates(infos, col)
     _check_declarations(infos, rules_info, col)

@@ -293,3 +293,24 @@ def wording_path(rules: Path | None, library: Path | None) -> Path | None:
             if (folder / WORDING_FILE).is_file():
                 return folder / WORDING_FILE
     return None
+
+
+def shown_findings(text: str, shown: Sequence[tuple[str, int, bool]], *, settings: StyleSettings,
+                   year: int | None = None) -> list[Located]:
+    """Findings in the rules file's own text (title, subtitle, signature: layout lines; section
+    headings: level-1 lines), each checked alone and located at its line; never fixed."""
+    from .style import BODY, LAYOUT
+
+    if not settings.enabled:
+        return []
+    file = _File(text)
+    located: list[Located] = []
+    for value, line, heading in shown:
+        doc = _located_doc(file, value, line, 0)
+        for par, at in zip(doc.paragraphs, doc.offsets, strict=True):
+            single = Paragraph(par.text, par.view, kind=BODY if heading else LAYOUT)
+            for finding in check_paragraphs([single], settings=settings, year=year, base=1 if heading else 0):
+                spot = at[finding.start] if finding.start < len(at) and at[finding.start] >= 0 else at[0]
+                where = file.place(spot)
+                located.append(Located(where[0], where[1], finding, par.text, None))
+    return located

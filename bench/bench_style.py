@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def bench_lint(count: int, repeat: int) -> None:
     import bench_lint
 
-    from assembler.lint import lint
+    from assembler.library.lint import lint
 
     with tempfile.TemporaryDirectory(prefix="bench-style-lint-") as tmp:
         rules = bench_lint.generate(Path(tmp), count)
@@ -99,7 +99,7 @@ def bench_check(repeat: int) -> None:
     import bench_render
 
     from assembler import pipeline
-    from assembler.similarity import report_text
+    from assembler.library.similarity import report_text
     from assembler.style.report import check_report
 
     rules, checklist = bench_render.library()

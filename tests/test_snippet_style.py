@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from assembler.cli import main
-from assembler.lint import fix_style, lint
-from assembler.snippet_style import style_findings
+from assembler.library.lint import fix_style, lint
+from assembler.library.snippet_style import style_findings
 from assembler.style import RULES, StyleSettings
 
 SEEDED = Path(__file__).parent / "fixtures" / "style"

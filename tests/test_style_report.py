@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from assembler import pipeline
 from assembler.cli import main
-from assembler.similarity import report_text
+from assembler.library.similarity import report_text
 from assembler.style import StyleSettings, parse_wording
 from assembler.style.report import check_report
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import AssemblerError, InputError
-from ..yamlio import LineDict, LineList, load_yaml
+from ..load.yamlio import LineDict, LineList, load_yaml
 from .findings import Document, Finding
 
 FILE_NAME = "wording.yaml"

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AssemblerError
-from .snippets import _CJK, split_front_matter
-from .style import MASK, Edit, Finding, Paragraph, StyleSettings, apply_edits, check_paragraphs, excerpt, mask_links
-from .yamlio import LineDict, LineList, load_yaml, read_text
+from ..errors import AssemblerError
+from ..load.snippets import CJK, split_front_matter
+from ..load.yamlio import LineDict, LineList, load_yaml, read_text
+from ..style import MASK, Edit, Finding, Paragraph, StyleSettings, apply_edits, check_paragraphs, excerpt, mask_links
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 #: ``lint --fix`` checks again after fixing, as a fix can bring two marks together; at most this often.
@@ -94,7 +94,7 @@ def _paragraphs(lines: Sequence[tuple[str, str, int]]) -> tuple[list[Paragraph],
             flush()
             continue
         lead = len(original) - len(original.lstrip())
-        if text and not (_CJK.search(text[-1][-1]) or _CJK.search(stripped[0])):
+        if text and not (CJK.search(text[-1][-1]) or CJK.search(stripped[0])):
             text.append(" ")
             view.append(" ")
             where.append(-1)
@@ -268,7 +268,7 @@ def _describe(path: Path, text: str, edit: Edit, width: int = 6) -> FixedLine:
 def _write_same_mode(path: Path, text: str) -> None:
     """Replace the file's text through a temporary file (never half-written), keeping its mode,
     its byte-order mark and its line ends (``read_text`` gave them as ``\n``)."""
-    from .output import atomic_write
+    from ..output import atomic_write
 
     raw = path.read_bytes()
     if b"\r\n" in raw:
@@ -284,7 +284,7 @@ def _write_same_mode(path: Path, text: str) -> None:
 def wording_path(rules: Path | None, library: Path | None) -> Path | None:
     """Where a library's ``wording.yaml`` lives: beside the rules file (the library repository's
     root), else in the library folder or the folder above it."""
-    from .style import WORDING_FILE
+    from ..style import WORDING_FILE
 
     if rules is not None:
         return rules.parent / WORDING_FILE
@@ -299,7 +299,7 @@ def shown_findings(text: str, shown: Sequence[tuple[str, int, bool]], *, setting
                    year: int | None = None) -> list[Located]:
     """Findings in the rules file's own text (title, subtitle, signature: layout lines; section
     headings: level-1 lines), each checked alone and located at its line; never fixed."""
-    from .style import BODY, LAYOUT
+    from ..style import BODY, LAYOUT
 
     if not settings.enabled:
         return []

@@ -64,6 +64,7 @@ class ReportText:
 
     body: str
     chars: int
+    signed: bool = False  # a Signature paragraph has text (see ``library.report_checks``)
     paragraphs: tuple[tuple[str, str, str], ...] = ()
 
 
@@ -73,21 +74,27 @@ def report_text(docx: bytes, *, file: str | None = None, paragraphs: bool = Fals
     Run once per report after a batch, so it skips what ``text.docx_paragraphs``
     spends on the rest of the package (a third of its time).
     """
-    from ..ooxml.text import report_paragraphs
+    from ..ooxml.text import TextParagraph, report_paragraphs
 
     lines: list[str] = []
     texts: list[str] = []
+    signature: list[str] = []
     kept: list[tuple[str, str, str]] = []
-    for p in report_paragraphs(docx, skip=SKIPPED_STYLES, file=file, keep_skipped=paragraphs):
+
+    def skipped(p: TextParagraph) -> None:
+        if p.style == "Signature" and p.text.strip():
+            signature.append(p.text)
+        if paragraphs:
+            kept.append((p.style, "", p.text))
+
+    for p in report_paragraphs(docx, skip=SKIPPED_STYLES, file=file, on_skipped=skipped):
         if paragraphs:
             kept.append((p.style, p.number, p.text))
-            if p.style in SKIPPED_STYLES:
-                continue
         texts.append(p.text)
         line = (p.number + p.text).strip()
         if line:
             lines.append(line)
-    return ReportText("\n".join(lines), count_chars("".join(texts)), tuple(kept))
+    return ReportText("\n".join(lines), count_chars("".join(texts)), bool(signature), tuple(kept))
 
 
 def count_chars(text: str) -> int:

@@ -188,3 +188,16 @@ def test_check_report_counts_paragraphs_from_the_title_and_caps_the_list():
     # the report is dated 2023 (its title): the first entry no longer applies, the second does
     assert check_report(paragraphs, StyleSettings("warn", until_2022))[-1].startswith("另有 10 处")
     assert check_report(paragraphs, StyleSettings("warn", until_2030))[-1].startswith("另有 40 处")
+
+
+def test_build_strict_flag_counts_style_findings_as_warnings(library: Path, tmp_path: Path):
+    """``build --strict`` fails a report with any warning, house style findings included; the
+    configuration check before it is not blocked by style (only structure stops a whole build)."""
+    rules = library / "rules.yaml"
+    rules.write_text(RULES + "style: strict\n", encoding="utf-8")
+    (library / "snippets" / "opening" / "hello.md").write_text(HELLO.replace("，现将", ",现将"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(rules), "--people", str(library / "people.csv"),
+                                       "-o", str(tmp_path / "out"), "--strict"])
+    assert result.exit_code == 1, result.output
+    assert not (tmp_path / "out" / "张三.docx").exists() and not (tmp_path / "out" / "李四.docx").exists()
+    assert "按 --strict 不写出这份报告" in result.output and "[punct.halfwidth]" in result.output

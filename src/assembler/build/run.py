@@ -24,6 +24,7 @@ from ..template.environment import render_text
 from .batch import After, RenderJob, render_jobs
 from .measure import (
     Measured,
+    StampAndMeasure,
     StrictAfter,
     compare_batch,
     near_copies,
@@ -194,13 +195,16 @@ def build(
     similarity_threshold: float | None = None,
     check_similarity: bool = True,
     strict: bool = False,
+    check_style: bool = True,
 ) -> BatchResult:
     """Build every person's report into ``outdir``.
 
     Each report is stamped with its provenance and measured in its worker (``stamp_and_read``),
     and the batch is compared for near copies (``similarity_threshold``: the rules'
     ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``). ``strict``: a
-    report with a warning is that person's failure, and is not written.
+    report with a warning (house style findings included) is that person's failure, and is not
+    written. ``check_style``: the house style checks (``style``, as the rules' ``style`` says) on
+    each report, in the same worker step.
     """
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
@@ -208,14 +212,18 @@ def build(
     near = near_copies(threshold) if check_similarity else None
     kind = _Assembled(project, people, typed_common, outdir, only=only, force=force, variant=variant, jobs=jobs,
                       near=near, strict=strict)
+    style = project.style if check_style and project.style.enabled else None
     after: After
     if strict:
-        after = StrictAfter(near is not None, project.rules.max_chars)
+        after = StrictAfter(near is not None, project.rules.max_chars, style)
+    elif style is not None:
+        after = StampAndMeasure(sketches=near is not None, style=style)
     else:
         after = stamp_and_read if near is not None else stamp_and_count
     stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress, after=after)
     batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
-                        max_chars=project.rules.max_chars)
+                        max_chars=project.rules.max_chars,
+                        strict_style=style is not None and style.severity == "error")
     if near is not None:
         compare_batch(batch, near, threshold)
     write_records(batch, manifest_data(batch, project=project, people=people_path))

@@ -28,8 +28,10 @@ from ..load.problems import ERROR, WARNING, Problem, Problems
 from ..load.rules import RESERVED_NAMES, RulesReading, read_rules
 from ..load.snippets import SnippetReading, iter_snippet_files, read_snippet, split_paragraphs
 from ..load.yamlio import read_text
+from ..style import StyleSettings
 from ..template.environment import check_expression, expression_variables, shared_env, template_variables
 from .report_checks import MASK
+from .snippet_style import FixedLine
 
 __all__ = ["ERROR", "WARNING", "LintResult", "Problem", "lint", "resolve_target"]
 
@@ -172,8 +174,9 @@ def _short(text: str, size: int = 14) -> str:
     return text if len(text) <= size else "…" + text[-size:]
 
 
-def check_snippet_file(path: Path, col: Problems) -> SnippetInfo | None:
-    """Read one snippet file through the loader, collecting its problems, then check its text."""
+def check_snippet_file(path: Path, col: Problems, style: _StyleRun | None = None) -> SnippetInfo | None:
+    """Read one snippet file through the loader, collecting its problems, then check its text (and,
+    with ``style``, the house style of a file the loader accepted; see ``snippet_style``)."""
     try:
         text = read_text(path)
     except AssemblerError as exc:
@@ -185,19 +188,57 @@ def check_snippet_file(path: Path, col: Problems) -> SnippetInfo | None:
     else:
         info = SnippetInfo(reading)
         check_snippet_text(info, col)
+        if style is not None and reading.snippet is not None:
+            style.check(info, text, col)
     if info.reading.id is None:  # guessed, so that the rules naming it do not report it missing too
         guessed = _GUESS_ID.search(text)
         info.reading.id = guessed.group(1) if guessed else None
     return info
 
 
+@dataclass(frozen=True)
+class _StyleRun:
+    """The house style checks of one lint run (picklable, for the workers)."""
+
+    settings: StyleSettings
+    year: int | None
+
+    def check_rules(self, info: RulesReading, col: Problems) -> None:
+        """The rules' title, subtitle, signature and section headings (reported; ``--fix`` leaves
+        the rules file to its author)."""
+        from .snippet_style import shown_findings
+
+        try:
+            text = read_text(info.path)
+        except AssemblerError:
+            return
+        level = ERROR if self.settings.severity == "error" else WARNING
+        for item in shown_findings(text, _shown(info), settings=self.settings, year=self.year):
+            col.add(level, info.path, item.line, item.message(), item.col)
+
+    def check(self, info: SnippetInfo, text: str, col: Problems) -> None:
+        from .snippet_style import style_findings
+
+        level = ERROR if self.settings.severity == "error" else WARNING
+        for item in style_findings(text, body_line=info.reading.body_line, heading=info.reading.heading,
+                                   heading_line=info.reading.heading_line, variants=info.reading.variants,
+                                   settings=self.settings, year=self.year):
+            col.add(level, info.path, item.line, item.message(), item.col)
+
+
 # ------------------------------------------------------------------ rules
+
+
+def _shown(reading: RulesReading) -> list[tuple[str, int, bool]]:
+    """What a reader sees of the rules (text, line, is a heading): for the house style checks."""
+    return [*((text, line, False) for key, text, line in reading.strings if key != "output_name"),
+            *((heading.strip(), line, True) for heading, line in reading.headings)]
 
 
 def check_rules_file(path: Path, col: Problems) -> RulesReading:
     """The rules file through the loader, collecting its problems, then the style of its strings."""
     reading = read_rules(path, problems=col)
-    for source, line in reading.sources:
+    for _key, source, line in reading.strings:
         _mask_problems(source, line, path, col, "规则文件")
     for heading, line in reading.headings:
         if heading.strip().endswith(HEADING_FULL_STOP):
@@ -267,7 +308,7 @@ def _check_declarations(infos: list[SnippetInfo], rules: RulesReading | None, co
     for info in infos:
         used_anywhere |= info.used
     if rules is not None:
-        for source, _line in [*rules.sources, *rules.headings]:
+        for source, _line in [*((text, line) for _key, text, line in rules.strings), *rules.headings]:
             try:
                 used_anywhere |= _names(source)
             except TemplateSyntaxError:
@@ -365,6 +406,27 @@ def _duplicates(infos: list[SnippetInfo], col: Problems) -> None:
 # ------------------------------------------------------------------ entry point
 
 
+def _style_run(rules_path: Path | None, library: Path | None, rules_info: RulesReading | None, col: Problems,
+               year: int | None) -> _StyleRun | None:
+    """The rules' ``style`` mode and the library's wording list (itself linted), or None when off."""
+    from ..style import load_wording
+    from .snippet_style import wording_path
+
+    mode = rules_info.rules.style if rules_info is not None and rules_info.rules is not None else "warn"
+    if mode == "off":
+        return None
+    path = wording_path(rules_path, library)
+    wording = load_wording(path) if path is not None else None
+    if wording is not None:
+        for problem in wording.problems:
+            col.error(path or "", problem.line, problem.message)
+    if year is None:
+        import datetime
+
+        year = datetime.date.today().year
+    return _StyleRun(StyleSettings(mode, wording) if wording is not None else StyleSettings(mode), year)
+
+
 def _neighbour_checklist(rules: Path) -> Path | None:
     """``checklist.md`` beside the rules, when it names them: a checklist of another rules file
     in the same folder is not this one's to judge."""
@@ -404,19 +466,21 @@ def resolve_target(target: Path | None) -> tuple[Path | None, Path | None]:
 PARALLEL_FROM = 300
 
 
-def _check_chunk(paths: list[Path]) -> tuple[list[SnippetInfo], list[Problem]]:
+def _check_chunk(paths: list[Path], style: _StyleRun | None = None) -> tuple[list[SnippetInfo], list[Problem]]:
     col = Problems()
     infos = []
     for path in paths:
-        info = check_snippet_file(path, col)
+        info = check_snippet_file(path, col, style)
         if info is not None:
             info.reading.snippet = None  # not needed across files; keeps the pickles small
             infos.append(info)
     return infos, col.problems
 
 
-def check_snippet_files(paths: list[Path], col: Problems, *, jobs: int | None = None) -> list[SnippetInfo]:
+def check_snippet_files(paths: list[Path], col: Problems, *, jobs: int | None = None,
+                        style: _StyleRun | None = None) -> list[SnippetInfo]:
     """Every snippet file, in order; large libraries are split over worker processes (fork only)."""
+    import functools
     import multiprocessing
     import os
 
@@ -428,21 +492,21 @@ def check_snippet_files(paths: list[Path], col: Problems, *, jobs: int | None = 
         chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                results = list(pool.map(_check_chunk, chunks))
+                results = list(pool.map(functools.partial(_check_chunk, style=style), chunks))
         except (OSError, RuntimeError):
-            results = [_check_chunk(paths)]
+            results = [_check_chunk(paths, style)]
     else:
-        results = [_check_chunk(paths)]
+        results = [_check_chunk(paths, style)]
     infos: list[SnippetInfo] = []
     for chunk_infos, problems in results:
         infos += chunk_infos
         for problem in problems:
-            col.add(problem.level, problem.file, problem.line, problem.message)
+            col.add(problem.level, problem.file, problem.line, problem.message, problem.col)
     return infos
 
 
 def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int | None = None,
-         neighbour_checklist: bool = True) -> LintResult:
+         neighbour_checklist: bool = True, year: int | None = None, style: bool = True) -> LintResult:
     """Check a rules file and its library (or a library folder, or one snippet file).
 
     ``checklist``: check this checklist too; without it, a ``checklist.md`` beside the rules
@@ -451,6 +515,8 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
 
     ``jobs``: worker processes for large libraries (default: one per CPU; pass 1 when
     embedding lint in a process that must not fork, such as an office extension).
+    ``year``: the year wording entries with a year range are checked for (default: this
+    year); ``style``: whether to run the house style checks at all.
     """
     rules_path, library = resolve_target(target)
     col = Problems()
@@ -470,7 +536,10 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
         where = rules_path or library or Path(".")
         col.error(where, rules_info.rules.lines.get("library", 1) if rules_info and rules_info.rules else 1,
                   f"片段库文件夹 {library} 不存在，请检查规则文件中的 library 路径")
-    infos = check_snippet_files(list(files), col, jobs=jobs)
+    style_run = _style_run(rules_path, library, rules_info, col, year) if style else None
+    if style_run is not None and rules_info is not None:
+        style_run.check_rules(rules_info, col)
+    infos = check_snippet_files(list(files), col, jobs=jobs, style=style_run)
     _duplicates(infos, col)
     _check_declarations(infos, rules_info, col)
     if rules_info is not None and library is not None and library.is_dir():
@@ -483,3 +552,28 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
             _check_checklist(checklist_path, rules_info, col)
     problems = sorted(col.problems, key=lambda p: (p.file != str(rules_path), p.file, p.line))
     return LintResult(problems=problems, rules=rules_path, library=library, snippets=len(infos))
+
+
+def fix_style(target: Path | None = None, *, year: int | None = None) -> list[FixedLine]:
+    """``assembler lint --fix``: write the house style fixes that cannot change meaning into the
+    snippet files (``snippet_style.fix_file``); the changes made, for printing. Git is the undo."""
+    from .snippet_style import fix_file
+
+    rules_path, library = resolve_target(target)
+    col = Problems()
+    rules_info = check_rules_file(rules_path, col) if rules_path is not None else None
+    if rules_info is not None:
+        library = rules_info.library
+    if target is not None and target.is_file() and target.suffix.lower() == ".md":
+        files = [target]
+    elif library is not None and library.is_dir():
+        files = list(iter_snippet_files(library))
+    else:
+        files = []
+    run = _style_run(rules_path, library, rules_info, col, year)
+    if run is None:
+        return []
+    changes: list[FixedLine] = []
+    for path in files:
+        changes += fix_file(path, run.settings, run.year)
+    return changes

@@ -26,13 +26,15 @@ class Problem:
     line: int
     level: str
     message: str
+    col: int | None = None  # style findings point at their column
 
     @property
     def is_error(self) -> bool:
         return self.level == ERROR
 
     def format(self) -> str:
-        return f"{self.level}：{self.file}:{self.line}: {self.message}"
+        col = f":{self.col}" if self.col is not None else ""
+        return f"{self.level}：{self.file}:{self.line}{col}: {self.message}"
 
 
 class Problems:
@@ -43,14 +45,14 @@ class Problems:
         self.problems: list[Problem] = []
         self._seen: set[tuple[str, int, str, str]] = set()
 
-    def add(self, level: str, file: str | Path, line: int | None, message: str) -> None:
+    def add(self, level: str, file: str | Path, line: int | None, message: str, col: int | None = None) -> None:
         if self.strict and level == ERROR:
             raise InputError(message, file=file, line=line)
-        key = (str(file), line or 1, level, message)
+        key = (str(file), line or 1, level, message + f":{col}")
         if key in self._seen:
             return
         self._seen.add(key)
-        self.problems.append(Problem(str(file), line or 1, level, message))
+        self.problems.append(Problem(str(file), line or 1, level, message, col))
 
     def error(self, file: str | Path, line: int | None, message: str) -> None:
         self.add(ERROR, file, line, message)

@@ -32,11 +32,14 @@ RULES_KEYS = (
     "subheading",
     "max_chars",
     "similarity_threshold",
+    "style",
     "new_snippets",
 )
 SECTION_KEYS = ("id", "heading", "intro", "snippets")
 ENTRY_KEYS = ("id", "when")
 SUBHEADING_MODES = ("separate", "run-in")
+#: ``style:``: how the house style checks (``assembler.style``) count.
+STYLE_MODES = ("warn", "strict", "off")
 #: How ``checklist --merge`` adds snippets the old checklist did not have.
 NEW_SNIPPET_MODES = ("unticked", "ticked")
 #: Names the pipeline puts in every context; rules and snippets may not declare them.
@@ -81,6 +84,7 @@ class Rules:
     subheading: str = "separate"
     max_chars: int | None = None
     similarity_threshold: float | None = None
+    style: str = "warn"  # house style checks (``style``): warn, strict (findings are errors) or off
     lines: dict[str, int] = field(default_factory=dict)
     new_snippets: str = "unticked"  # see NEW_SNIPPET_MODES
 
@@ -124,8 +128,8 @@ class RulesReading:
     variables: dict[str, VarSpec] = field(default_factory=dict)
     #: every declared name (a bad spec too) -> the line of its declaration
     declared: dict[str, int] = field(default_factory=dict)
-    #: the template strings every report renders (title, subtitle, output_name, signature), with lines
-    sources: list[tuple[str, int]] = field(default_factory=list)
+    #: the template strings every report renders (title, subtitle, output_name, signature): key, text, line
+    strings: list[tuple[str, str, int]] = field(default_factory=list)
     #: section headings, with lines
     headings: list[tuple[str, int]] = field(default_factory=list)
 
@@ -164,7 +168,7 @@ def _template_string(raw: Any, key: str, *, file: Path, line: int, reading: Rule
         problems.error(file, line, f"{key} 必须是文本")
         return None
     text = str(raw)
-    reading.sources.append((text, line))
+    reading.strings.append((key, text, line))
     check_template(text, file=file, line=line, problems=problems)
     return text
 
@@ -269,6 +273,11 @@ def read_rules(path: Path, *, problems: Problems) -> RulesReading:
         isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 1
     ):
         problems.error(path, data.line_of("similarity_threshold"), "similarity_threshold 必须是 0～1 之间的数，如 0.8")
+    raw_style = data.get("style")
+    style = "off" if raw_style is False else str(raw_style or "warn")  # YAML reads a bare off as false
+    if style not in STYLE_MODES:
+        problems.error(path, data.line_of("style"),
+                       "style 只能是 warn（文字规范问题作为警告，默认）、strict（作为错误）或 off（不检查）")
     new_snippets = str(data.get("new_snippets") or "unticked")
     if new_snippets not in NEW_SNIPPET_MODES:
         problems.error(path, data.line_of("new_snippets"),
@@ -298,6 +307,7 @@ def read_rules(path: Path, *, problems: Problems) -> RulesReading:
             subheading=subheading,
             max_chars=max_chars,
             similarity_threshold=float(threshold) if threshold is not None else None,
+            style=style,
             lines=dict(data.lines),
             new_snippets=new_snippets,
         )

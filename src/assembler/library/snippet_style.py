@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import AssemblerError
-from ..load.snippets import CJK, split_front_matter
-from ..load.yamlio import LineDict, LineList, load_yaml, read_text
+from ..load.problems import Problems
+from ..load.snippets import CJK, read_snippet
+from ..load.yamlio import read_text
 from ..style import MASK, Edit, Finding, Paragraph, StyleSettings, apply_edits, check_paragraphs, excerpt, mask_links
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
@@ -196,19 +197,11 @@ def style_findings(text: str, *, body_line: int, heading: str | None = None, hea
 
 
 def snippet_pieces(text: str, *, file: Path) -> tuple[int, str | None, int, list[tuple[str, int]]]:
-    """(body line, heading, heading line, variants with their lines) read from a snippet file."""
-    front_text, _body, body_line = split_front_matter(text, file=file)
-    front = load_yaml(front_text, file=file, line_offset=1)
-    heading, heading_line, variants = None, 0, []
-    if isinstance(front, LineDict):
-        raw = front.get("heading")
-        if isinstance(raw, str) and raw.strip():
-            heading, heading_line = raw.strip(), front.line_of("heading")
-        items = front.get("variants")
-        if isinstance(items, list):
-            variants = [(item, items.line_of(i) if isinstance(items, LineList) else front.line_of("variants"))
-                        for i, item in enumerate(items) if isinstance(item, str)]
-    return body_line, heading, heading_line, variants
+    """(body line, heading, heading line, variants with their lines) as the loader reads them, the
+    same pieces lint checks; the file's first grammar error is raised (``lint`` reports them all)."""
+    reading = read_snippet(text, file=file, problems=Problems(strict=True), default_section=file.parent.name)
+    assert reading is not None  # strict: a file without front matter has been raised
+    return reading.body_line, reading.heading, reading.heading_line, reading.variants
 
 
 @dataclass(frozen=True)

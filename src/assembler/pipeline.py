@@ -382,6 +382,10 @@ class ReportResult:
     variants: Mapping[str, int] = field(default_factory=dict)
     provenance: dict[str, Any] | None = None  # library commit and snippet hashes (build only)
     chars: int | None = None  # Chinese characters in the body (build only), see similarity.count_chars
+    change: str | None = None  # build only: created | updated | unchanged | protected | kept (see incremental)
+    fingerprint: str | None = None  # build only: the inputs that shaped the report (see fingerprint)
+    sha256: str | None = None  # build only: the bytes of the file as written
+    edited: Path | None = None  # protected: the file edited by hand, left alone beside ``file``
 
     def to_json(self, outdir: Path) -> dict[str, Any]:
         data = {
@@ -399,6 +403,13 @@ class ReportResult:
             data["chars"] = self.chars
         if self.provenance is not None:
             data["provenance"] = self.provenance
+        if self.change is not None:
+            data["change"] = self.change
+        if self.fingerprint is not None:
+            data["fingerprint"] = self.fingerprint
+            data["sha256"] = self.sha256
+        if self.edited is not None:
+            data["edited"] = self.edited.name
         return data
 
 
@@ -416,6 +427,21 @@ class BatchResult:
     similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
     similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
     max_chars: int | None = None
+    dry_run: bool = False
+    #: Report files in the folder that this run's people do not have (see ``incremental.KEPT``):
+    #: left alone, and still described by manifest.json.
+    kept: list[str] = field(default_factory=list)
+
+    def changes(self) -> dict[str, int]:
+        """Reports per change (created, updated, unchanged, protected, kept): a build's summary."""
+        from .incremental import CHANGES, KEPT
+
+        counts = dict.fromkeys(CHANGES, 0)
+        for report in self.reports:
+            if report.change is not None and report.status != "failed":
+                counts[report.change] += 1
+        counts[KEPT] = len(self.kept)
+        return counts
 
     def counts(self) -> dict[str, int]:
         """Reports per status (written, skipped, failed), without holding them all."""
@@ -455,92 +481,170 @@ def build(
     jobs: int | None = None,
     similarity_threshold: float | None = None,
     check_similarity: bool = True,
+    overwrite_edited: bool = False,
+    dry_run: bool = False,
 ) -> BatchResult:
-    """Build every person's report into ``outdir``; see the module docstring for the guarantees.
+    """Build every person's report into ``outdir``, incrementally; see the module docstring for the guarantees.
 
-    Two passes keep memory flat however long the people file: the first reads, checks
+    A rerun renders only the reports whose fingerprint changed (``incremental``): the others
+    are left as they are, byte for byte, mtime included. ``force`` renders every report again;
+    a report edited by hand is still never overwritten (its new version goes beside it) unless
+    ``overwrite_edited``. ``dry_run``: decide, write nothing (the result says what would happen).
+
+    Three passes keep memory flat however long the people file: the first reads, checks
     and plans every row (nothing is written if the file itself is bad), keeping on disk
-    what the second needs (``Spool``) and in memory only what dealing variants needs;
-    the second streams the plans through the renderer. Each report is stamped with its
-    provenance and measured in its worker (``stamp_and_read``), and the batch is
-    compared for near copies (``similarity_threshold``: the rules' ``similarity_threshold``,
-    else 0.8) through a bounded index (``nearcopies``).
+    what the others need (``Spool``) and in memory only what dealing variants needs; the
+    second fingerprints each plan and decides what to do with its file; the third streams
+    the plans to render through the renderer. Each report is stamped with its provenance
+    and measured in its worker (``stamp_and_read``), and the batch is compared for near
+    copies (``similarity_threshold``: the rules' ``similarity_threshold``, else 0.8)
+    through a bounded index (``nearcopies``).
     """
+    from .incremental import ReportIndex, drop_journal
+
+    outdir = Path(outdir)
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
+    index = ReportIndex.load(outdir)
     with Spool() as spool:
         dealer = variant_dealer(project, variant)
-        to_render, skipped_paths = _plan_batch(project, people, typed_common, outdir, spool, dealer,
-                                               only=only, force=force)
+        names = _plan_batch(project, people, typed_common, spool, dealer, only=only)
         dealer.deal()
+        decisions = _decide_batch(project, spool, dealer, outdir, index, names.used, force=force,
+                                  overwrite_edited=overwrite_edited)
+        to_render = sum(1 for decision in decisions if decision is not None and decision.render)
+        touched = {name for decision in decisions if decision is not None
+                   for name in (decision.target, decision.edited) if name}
+        kept = [name for name in index.names() if name not in touched and (outdir / name).is_file()]
+        if dry_run:
+            results = _Results()
+            for job in _batch_jobs(project, spool, dealer, outdir, results, decisions):
+                results.settle(job.tag).status = "written"  # would be
+            results.settle(len(spool))
+            return BatchResult(outdir=outdir, reports=results.stored, warnings=list(people.warnings),
+                               max_chars=project.rules.max_chars, dry_run=True, kept=kept)
         outdir.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(outdir)
         threshold = similarity_threshold if similarity_threshold is not None else rules_threshold(project.rules)
         near = _near_copies(threshold) if check_similarity else None
         # reports left as they were: measured now (over every core), entered in batch order below
-        skipped_measures = dict(zip(skipped_paths, read_reports([outdir / name for name in skipped_paths.values()],
-                                                                jobs=jobs, sketches=near is not None), strict=True))
+        left = {position: decision.target for position, decision in enumerate(decisions)
+                if decision is not None and not decision.render
+                and (near is not None or decision.recorded is None or decision.recorded.chars is None)}
+        skipped_measures = dict(zip(left, read_reports([outdir / name for name in left.values()],
+                                                       jobs=jobs, sketches=near is not None), strict=True))
         def final(index: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in batch order
             if index in skipped_measures:
                 _note_measure(result, skipped_measures.pop(index), project.rules.max_chars, near)
+            elif result.status == "skipped" and result.chars is not None:
+                warning = length_warning(result.chars, project.rules.max_chars)
+                if warning:
+                    result.warnings.append(warning)
 
         results = _Results(final)
-        queue = _Jobs(_batch_jobs(project, spool, dealer, outdir, results), to_render)
-        outcomes = render_jobs(project.prepared, queue, workers=jobs,
-                               after=stamp_and_read if near is not None else stamp_and_count)
+        queue = _Jobs(_batch_jobs(project, spool, dealer, outdir, results, decisions), to_render)
+        outcomes = render_jobs(project.prepared, queue, workers=jobs, after=_Finish(outdir, near is not None))
         for done, outcome in enumerate(outcomes, start=1):
             result = results.settle(outcome.job.tag)
             if outcome.error:
                 result.errors.append(outcome.error)
                 result.provenance = None
+                result.fingerprint = None
             else:
                 result.status = "written"
-                _note_measure(result, outcome.value, project.rules.max_chars, near)
+                measured, result.sha256 = outcome.value
+                _note_measure(result, measured, project.rules.max_chars, near)
             if progress:
                 progress(done, to_render)
         results.settle(len(spool))
     batch = BatchResult(outdir=outdir, reports=results.stored, warnings=list(people.warnings),
-                        max_chars=project.rules.max_chars)
+                        max_chars=project.rules.max_chars, kept=kept)
     if near is not None:
         compare_batch(batch, near, threshold)
     batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
+    drop_journal(outdir)  # the manifest now holds what it said
     return batch
 
 
-def _plan_batch(project: Project, people: People, common: Mapping[str, Any], outdir: Path, spool: Spool,
-                dealer: VariantDealer, *, only: Callable[[PersonPlan], bool] | None, force: bool
-                ) -> tuple[int, dict[int, str]]:
-    """The first pass: every row planned and spooled as (dealer index, plan, file name, skip).
+def _plan_batch(project: Project, people: People, common: Mapping[str, Any], spool: Spool,
+                dealer: VariantDealer, *, only: Callable[[PersonPlan], bool] | None) -> NameAllocator:
+    """The first pass: every row planned and spooled as (dealer index, plan, file name).
 
     Every person is entered into ``dealer`` (variants are dealt over the whole file, as in
-    a preview, whoever ``only`` keeps). Returns how many reports are to be rendered, and the
-    files already there (not overwritten without ``force``) by spool position.
+    a preview, whoever ``only`` keeps). Returns the file names given out.
     """
     names = NameAllocator()
-    to_render = 0
-    skipped: dict[int, str] = {}
     for row in people.table.rows:
         plan = plan_row(project, people, row, common)
         index = dealer.add(plan.name, plan.row, plan.included)
         if only is not None and not only(plan):
             continue
         target = names.allocate(plan.output_stem, ".docx") if plan.ok and plan.output_stem else None
-        skip = target is not None and not force and (outdir / target).exists()
-        if skip:
-            skipped[len(spool)] = target  # type: ignore[assignment]
-        elif target is not None:
-            to_render += 1
-        spool.append((index, plan, target, skip))
-    return to_render, skipped
+        spool.append((index, plan, target))
+    return names
+
+
+def _decide_batch(project: Project, spool: Spool, dealer: VariantDealer, outdir: Path, index: Any,
+                  taken: set[str], *, force: bool, overwrite_edited: bool) -> list[Any]:
+    """The second pass: each plan's fingerprint, and what to do with its file (``incremental.decide``);
+    ``None`` for a person without a report (failed). A few dozen bytes per person."""
+    from .fingerprint import BatchFingerprint
+    from .incremental import decide
+
+    prints = BatchFingerprint.for_project(project)
+    decisions: list[Any] = []
+    for holder, plan, target in spool:
+        if not plan.ok or target is None:
+            decisions.append(None)
+            continue
+        chosen = dealer.chosen(holder)
+        fingerprint = prints.person(plan.included, dict(chosen), plan.context, target)
+        decisions.append(_Decided(fingerprint, decide(outdir, index, target, fingerprint, force=force,
+                                                      overwrite_edited=overwrite_edited, taken=taken)))
+    return decisions
+
+
+class _Decided:
+    """A decision and the fingerprint it was taken on."""
+
+    __slots__ = ("fingerprint", "decision")
+
+    def __init__(self, fingerprint: str, decision: Any) -> None:
+        self.fingerprint = fingerprint
+        self.decision = decision
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.decision, name)
+
+
+class _Finish:
+    """``render_jobs``' ``after`` hook for a build: stamp and measure (``stamp_and_read``), then
+    journal the report's digest before it is renamed into place (``incremental.journal``)."""
+
+    def __init__(self, outdir: Path, sketches: bool) -> None:
+        self.outdir = outdir
+        self.sketches = sketches
+
+    def __call__(self, data: bytes, extra: tuple[Mapping[str, str], str, str]) -> tuple[bytes, Any]:
+        from .fingerprint import file_digest
+        from .incremental import journal
+
+        props, fingerprint, name = extra
+        data, measured = (stamp_and_read if self.sketches else stamp_and_count)(data, props)
+        digest = file_digest(data)
+        journal(self.outdir, name, fingerprint, digest)
+        return data, (measured, digest)
 
 
 def _batch_jobs(project: Project, spool: Spool, dealer: VariantDealer, outdir: Path,
-                results: _Results) -> Iterator[RenderJob]:
-    """The second pass: a result per spooled plan (``results[spool position]``), a render job per
+                results: _Results, decisions: list[Any]) -> Iterator[RenderJob]:
+    """The third pass: a result per spooled plan (``results[spool position]``), a render job per
     report to write (tagged with that position)."""
+    from .incremental import PROTECTED
+
     provenance = BatchProvenance.for_library(project.library, project.rules.entry_ids(), rules=project.rules.path)
     snippet_lists: dict[tuple[str, ...], list[str]] = {}
-    for position, (holder, plan, target, skip) in enumerate(spool):
+    for position, (holder, plan, _target) in enumerate(spool):
         chosen = dealer.chosen(holder)
         _give_variants(plan, chosen)
         included = tuple(plan.included)
@@ -548,16 +652,29 @@ def _batch_jobs(project: Project, spool: Spool, dealer: VariantDealer, outdir: P
                               snippets=snippet_lists.setdefault(included, list(included)),
                               warnings=plan.warnings, errors=plan.errors, variants=Variants(chosen))
         results.open(position, result)
-        if not plan.ok or target is None:
+        decided = decisions[position]
+        if decided is None:
             continue
-        result.file = outdir / target
-        if skip:
-            result.status = "skipped"
-            result.warnings.append(f"{target} 已存在，未覆盖（加 --force 可覆盖）")
-            continue
+        result.file = outdir / decided.target
+        result.change = decided.change
+        result.fingerprint = decided.fingerprint
         result.provenance = provenance.entry(included, plan.variants)
+        if decided.change == PROTECTED:
+            result.edited = outdir / decided.edited
+            result.warnings.append(f"{decided.edited} 在生成后被修改过（手工编辑），未覆盖；新版本在 {decided.target}。"
+                                   "确认不需要保留手工修改时，可加 --overwrite-edited 覆盖")
+        if not decided.render:
+            result.status = "skipped"
+            result.sha256 = decided.sha256
+            recorded = decided.recorded
+            if recorded is not None:
+                result.chars = recorded.chars
+                if recorded.commit is not None or recorded.dirty is not None:
+                    result.provenance = {**result.provenance, "library_commit": recorded.commit,
+                                         "library_dirty": recorded.dirty}
+            continue
         yield RenderJob(key=plan.selection, context=plan.context, target=result.file, tag=position,
-                        extra=provenance.properties(included, plan.variants))
+                        extra=(provenance.properties(included, plan.variants), decided.fingerprint, decided.target))
 
 
 class _Results:
@@ -755,8 +872,10 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
         "people": str(people) if people else None,
         "warnings": batch.warnings,
         "summary": batch.counts(),
-        "reports": (report.to_json(batch.outdir) for report in batch.reports),  # written one by one
+        "reports": _manifest_reports(batch),  # written one by one
     }
+    if project is not None:
+        data["changes"] = batch.changes()
     if project is not None:
         data["rules"] = str(project.rules.path)
         data["checklist"] = str(project.checklist.path) if project.checklist else None
@@ -772,6 +891,16 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
     if template is not None:
         data["template"] = str(template)
     return data
+
+
+def _manifest_reports(batch: BatchResult) -> Iterator[dict[str, Any]]:
+    """This run's reports, then those of the folder it left alone (read again from the old manifest)."""
+    for report in batch.reports:
+        yield report.to_json(batch.outdir)
+    if batch.kept:
+        from .incremental import carried_entries
+
+        yield from carried_entries(batch.outdir, batch.kept)
 
 
 def find_person(project: Project, people: People, common: Mapping[str, Any], who: str,
@@ -913,10 +1042,22 @@ PdfConverter = Callable[[list[Path]], list[tuple[Path | None, str | None]]]
 def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60.0,
              progress: Progress | None = None, project: Project | None = None, people: Path | None = None,
              convert: PdfConverter | None = None) -> None:
-    """Convert the batch's written reports to PDF beside them; a failed conversion fails that person."""
-    chosen = [(index, report.file) for index, report in enumerate(batch.reports)
-              if report.status in ("written", "skipped") and report.file]
+    """Convert the batch's reports to PDF beside them; a failed conversion fails that person.
+
+    A PDF follows its .docx: converted when the report was written by this batch, or when its
+    PDF is missing or older than the .docx; an up-to-date PDF is left as it is.
+    """
+    chosen: list[tuple[int, Path]] = []
+    for index, report in enumerate(batch.reports):
+        if report.status not in ("written", "skipped") or not report.file:
+            continue
+        if report.status == "skipped" and _pdf_current(report.file):
+            report.pdf = report.file.with_suffix(".pdf")
+            batch.reports[index] = report
+            continue
+        chosen.append((index, report.file))
     if not chosen:
+        batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
         return
     if convert is None:
         from .office import convert_to_pdf
@@ -935,6 +1076,14 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
             report.errors.append(f"转换 PDF 失败：{error}")
         batch.reports[index] = report
     batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
+
+
+def _pdf_current(docx: Path) -> bool:
+    """Whether the PDF beside an untouched report is there and not older than it."""
+    try:
+        return docx.with_suffix(".pdf").stat().st_mtime_ns >= docx.stat().st_mtime_ns
+    except OSError:
+        return False
 
 
 def preview_pages(project: Project, plan: PersonPlan, outdir: Path, *, dpi: int = 100) -> list[Path]:

@@ -310,9 +310,12 @@ def test_unchanged_reports_keep_the_provenance_of_their_build_and_failed_claim_n
     (mini_repo / "out" / "2022年度述职述廉报告-甲一.docx").unlink()
     result = build_mini(mini_repo)
     assert result.exit_code == 1
-    by_name = {e["name"]: e for e in json.loads((mini_repo / "out" / "manifest.json").read_text(encoding="utf-8"))
-               ["reports"]}
+    reports = json.loads((mini_repo / "out" / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    by_name = {e["name"]: e for e in reports if e.get("change") != "kept"}
     assert by_name["甲一"]["status"] == "written" and by_name["甲一"]["provenance"]["snippets"]
+    # 丙三's report of the first build is still in the folder: described as it was, not claimed by this run
+    [kept] = [e for e in reports if e.get("change") == "kept"]
+    assert kept["file"] == "2022年度述职述廉报告-丙三.docx" and kept["provenance"]["library_commit"] == first
     assert by_name["甲一"]["provenance"]["library_commit"] == git(mini_repo, "rev-parse", "HEAD") != first
     assert by_name["乙二"]["status"] == "skipped" and by_name["乙二"]["change"] == "unchanged"
     assert by_name["乙二"]["provenance"]["library_commit"] == first  # what its file says

@@ -138,23 +138,28 @@ def _collect_specs(rules: Rules, library: Library) -> tuple[dict[str, VarSpec], 
     return specs, declared_by
 
 
-def load_project(rules_path: Path, checklist_path: Path | None = None) -> Project:
+def load_project(rules_path: Path, checklist_path: Path | None = None, *, library: Path | None = None) -> Project:
+    """``library``: the snippet folder to use instead of the rules' own (``assembler diff`` reads a Git revision)."""
     rules = load_rules(Path(rules_path))
-    library = load_library(rules.library)
+    if library is not None:
+        import dataclasses
+
+        rules = dataclasses.replace(rules, library=Path(library))
+    snippets = load_library(rules.library)
     for entry in rules.entries():
-        if entry.id not in library:
+        if entry.id not in snippets:
             raise InputError(
                 f"片段“{entry.id}”在片段库 {rules.library} 中不存在；请检查拼写，或先添加该片段文件",
                 file=rules.path,
                 line=entry.line,
             )
-    specs, declared_by = _collect_specs(rules, library)
+    specs, declared_by = _collect_specs(rules, snippets)
     checklist = read_checklist(Path(checklist_path), rules) if checklist_path else None
     if rules.base_template is not None:
         base = rules.base_template.read_bytes()
     else:
         base = default_base_template()
-    return Project(rules=rules, library=library, checklist=checklist, specs=specs,
+    return Project(rules=rules, library=snippets, checklist=checklist, specs=specs,
                    declared_by=declared_by, base_template=base)
 
 

@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-COMMAND_MODULES = ("pdf", "library", "oxt")
+COMMAND_MODULES = ("pdf", "library", "oxt", "diff")
 
 
 def register(group: click.Group) -> None:

@@ -37,6 +37,8 @@ def test_json_in_gbk_with_bom_less_utf8_and_bom(tmp_path):
 @pytest.mark.parametrize("raw", [
     '[{"姓名": "甲一", "选稿": "\\udc00"}]',  # a lone surrogate escape: yajl refuses, json reads it (fuzzer)
     '[{"姓名": "甲一", "分管工作": 9223372036854775808}]',  # beyond 64 bits (fuzzer)
+    '[{"姓名": "甲一", "职务": "00\\ud8000"}]',  # a lone high surrogate: yajl would give "?" (fuzzer)
+    '[{"姓名": "甲一", "职务": "a\\ud83d\\ude00b"}]',  # a pair: fine either way, read whole too
 ])
 def test_json_the_streaming_parser_refuses_is_read_whole_as_before(tmp_path, raw):
     path = tmp_path / "p.json"

@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -91,6 +92,8 @@ def json_items(path: Path, encoding: str) -> Iterator[tuple[int, None, Any]]:
     import ijson
 
     try:
+        if _surrogate_escape(path, encoding):
+            raise Unstreamable()
         with _open_utf8(path, encoding) as handle:
             first = next(iter(ijson.parse(handle, use_float=True)), None)
         if first is None:
@@ -103,11 +106,26 @@ def json_items(path: Path, encoding: str) -> Iterator[tuple[int, None, Any]]:
         with _open_utf8(path, encoding) as handle:
             yield from _built(ijson.parse(handle, use_float=True), path)
     except (ijson.JSONError, UnicodeDecodeError) as exc:
-        # yajl refuses a few things ``json`` reads (a lone surrogate escape such as "\udc00", an
-        # integer beyond 64 bits): those files are read whole, as before streaming (``Unstreamable``)
+        # yajl refuses a few things ``json`` reads (an integer beyond 64 bits, a lone low
+        # surrogate): those files are read whole, as before streaming (``Unstreamable``)
         raise _json_syntax_error(path, encoding, exc) or Unstreamable() from None
     except OSError as exc:
         raise InputError(f"无法读取文件（{exc.strerror or exc}），请确认文件没有被其他程序占用", file=path) from None
+
+
+_SURROGATE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+
+
+def _surrogate_escape(path: Path, encoding: str) -> bool:
+    """Whether the JSON text escapes a UTF-16 surrogate (``\\ud800``): yajl turns a lone one into "?"
+    where ``json`` keeps it (and the value's cleaning then drops it), so such a file is read whole."""
+    tail = b""
+    with _open_utf8(path, encoding) as handle:
+        while piece := handle.read(1 << 20):
+            if _SURROGATE.search(tail + piece):
+                return True
+            tail = piece[-5:]
+    return False
 
 
 def _built(events: Iterator[tuple[str, str, Any]], path: Path) -> Iterator[tuple[int, None, Any]]:

@@ -23,6 +23,7 @@ the few numbers a rerun reuses.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -57,6 +58,7 @@ class Recorded:
     chars: int | None = None
     commit: str | None = None
     dirty: bool | None = None
+    sketch: bytes | None = None  # the near-copy sketch (``nearcopies.Sketch``: size, then values)
 
 
 def _raw(hex_digest: Any) -> bytes | None:
@@ -85,13 +87,13 @@ class ReportIndex:
         return iter(self._records)
 
     def add(self, name: str, fingerprint: Any, sha256: Any, *, chars: Any = None, commit: Any = None,
-            dirty: Any = None) -> None:
+            dirty: Any = None, sketch: Any = None) -> None:
         fp, digest = _raw(fingerprint), _raw(sha256)
         if fp is None or digest is None:
             return
         commit = self._strings.setdefault(commit, commit) if isinstance(commit, str) else None
         record = Recorded(fp, digest, chars if isinstance(chars, int) else None, commit,
-                          dirty if isinstance(dirty, bool) else None)
+                          dirty if isinstance(dirty, bool) else None, decode_sketch(sketch))
         self._records.setdefault(name, []).append(record)
 
     def match(self, name: str, sha256: str) -> Recorded | None:
@@ -113,12 +115,27 @@ class ReportIndex:
             provenance = entry.get("provenance") or {}
             index.add(name, entry.get("fingerprint"), entry.get("sha256"), chars=entry.get("chars"),
                       commit=provenance.get("library_commit") if isinstance(provenance, dict) else None,
-                      dirty=provenance.get("library_dirty") if isinstance(provenance, dict) else None)
+                      dirty=provenance.get("library_dirty") if isinstance(provenance, dict) else None,
+                      sketch=entry.get("sketch"))
             if name in index:
                 index.in_manifest.add(name)
         for line in journal_lines(outdir):
             index.add(str(line.get("file")), line.get("fingerprint"), line.get("sha256"))
         return index
+
+
+def encode_sketch(size: int, values: bytes) -> str:
+    """A report's near-copy sketch as the manifest keeps it (so a rerun need not read the report)."""
+    return base64.b64encode(size.to_bytes(4, "little") + values).decode("ascii")
+
+
+def decode_sketch(text: Any) -> bytes | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        return None
 
 
 def manifest_reports(path: Path) -> Iterator[dict[str, Any]]:

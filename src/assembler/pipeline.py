@@ -391,6 +391,7 @@ class ReportResult:
     fingerprint: str | None = None  # build only: the inputs that shaped the report (see fingerprint)
     sha256: str | None = None  # build only: the bytes of the file as written
     edited: Path | None = None  # protected: the file edited by hand, left alone beside ``file``
+    sketch: str | None = None  # build only: the near-copy sketch (see incremental.encode_sketch)
 
     def to_json(self, outdir: Path) -> dict[str, Any]:
         data = {
@@ -415,6 +416,8 @@ class ReportResult:
             data["sha256"] = self.sha256
         if self.edited is not None:
             data["edited"] = self.edited.name
+        if self.sketch is not None:
+            data["sketch"] = self.sketch
         return data
 
 
@@ -534,17 +537,16 @@ def build(
         near = _near_copies(threshold) if check_similarity else None
         # reports left as they were: measured now (over every core), entered in batch order below
         left = {position: decision.target for position, decision in enumerate(decisions)
-                if decision is not None and not decision.render
-                and (near is not None or decision.recorded is None or decision.recorded.chars is None)}
+                if decision is not None and not decision.render and not _measured_before(decision.recorded, near)}
         skipped_measures = dict(zip(left, read_reports([outdir / name for name in left.values()],
                                                        jobs=jobs, sketches=near is not None), strict=True))
         def final(index: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in batch order
             if index in skipped_measures:
                 _note_measure(result, skipped_measures.pop(index), project.rules.max_chars, near)
-            elif result.status == "skipped" and result.chars is not None:
-                warning = length_warning(result.chars, project.rules.max_chars)
-                if warning:
-                    result.warnings.append(warning)
+            elif result.status == "skipped" and result.chars is not None:  # as the manifest recorded it
+                recorded = decisions[index].recorded
+                _note_measure(result, (ReportMeasure(result.chars, _sketch_of(recorded.sketch)), None),
+                              project.rules.max_chars, near)
 
         results = _Results(final)
         queue = _Jobs(_batch_jobs(project, spool, dealer, outdir, results, decisions), to_render)
@@ -564,7 +566,7 @@ def build(
         results.settle(len(spool))
     batch = BatchResult(outdir=outdir, reports=results.stored, warnings=list(people.warnings),
                         max_chars=project.rules.max_chars, kept=kept)
-    if near is not None:
+    if near is not None and not (to_render == 0 and not kept and _same_comparison(batch, threshold)):
         compare_batch(batch, near, threshold)
     batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
     drop_journal(outdir)  # the manifest now holds what it said
@@ -736,7 +738,25 @@ def _note_measure(result: ReportResult, measured: Measured, max_chars: int | Non
     if warning:
         result.warnings.append(warning)
     if near is not None and measure.sketch is not None and result.file is not None:
+        from .incremental import encode_sketch
+
         near.add(result.file.name, measure.sketch)
+        result.sketch = encode_sketch(measure.sketch.size, measure.sketch.values)
+
+
+def _measured_before(recorded: Any, near: NearCopies | None) -> bool:
+    """Whether the manifest holds what the batch needs of an untouched report (no need to read it)."""
+    if recorded is None or recorded.chars is None:
+        return False
+    return near is None or _sketch_of(recorded.sketch) is not None
+
+
+def _sketch_of(raw: bytes | None) -> Sketch | None:
+    from .nearcopies import K, Sketch
+
+    if raw is None or len(raw) != 4 + 4 * K:
+        return None
+    return Sketch(int.from_bytes(raw[:4], "little"), raw[4:])
 
 
 def rules_threshold(rules: Rules) -> float:
@@ -843,6 +863,37 @@ def length_warning(chars: int, limit: int | None) -> str | None:
             "请在选稿清单中去掉一些片段，或精简片段文字")
 
 
+def _same_comparison(batch: BatchResult, threshold: float) -> bool:
+    """A rerun that rendered nothing, over the same reports: the last build's comparison still holds.
+
+    Takes its pairs from the old manifest (so an unchanged rerun does not score pairs again)
+    when they were found at the same threshold among exactly these reports; else ``False``.
+    """
+    from .incremental import MANIFEST, manifest_reports, manifest_value
+
+    path = batch.outdir / MANIFEST
+    if manifest_value(path, "similarity_threshold") != threshold:
+        return False
+    names = {report.file.name for report in batch.reports if report.file is not None and report.status != "failed"}
+    before = {entry.get("file") for entry in manifest_reports(path) if entry.get("status") != "failed"}
+    if names != before:
+        return False
+    similar = manifest_value(path, "similar")
+    total = manifest_value(path, "similar_pairs")
+    if not isinstance(similar, list) or not isinstance(total, int):
+        return False
+    try:
+        pairs = [SimilarPair(a=item["a"], b=item["b"], score=item["score"], shared=list(item["shared"]),
+                             containment=item["containment"]) for item in similar]
+    except (KeyError, TypeError):
+        return False
+    batch.similar, batch.similar_total = pairs, total
+    batch.similar_approximate = bool(manifest_value(path, "similar_pairs_at_least"))
+    batch.similarity_threshold = threshold
+    _warn_pairs(batch, threshold)
+    return True
+
+
 def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> None:
     """Warn about the pairs of the batch's reports at least ``threshold`` alike (highest first)."""
     found = near.find(lambda name: _body_of(batch.outdir / name), limit=MANIFEST_PAIRS)
@@ -851,6 +902,11 @@ def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> Non
     batch.similar_total = max(found.total, len(pairs))
     batch.similar_approximate = found.approximate
     batch.similarity_threshold = threshold
+    _warn_pairs(batch, threshold)
+
+
+def _warn_pairs(batch: BatchResult, threshold: float) -> None:
+    pairs = batch.similar or []
     for pair in pairs[:WARNED_PAIRS]:
         shared = f"；共同段落如“{_shorten(pair.shared[0])}”" if pair.shared else ""
         batch.warnings.append(
@@ -859,7 +915,7 @@ def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> Non
         )
     more = batch.similar_total - min(len(pairs), WARNED_PAIRS)
     if more > 0:
-        at_least = "至少" if found.approximate else ""
+        at_least = "至少" if batch.similar_approximate else ""
         batch.warnings.append(f"另有{at_least} {more} 对报告的相似度不低于 {threshold:.2f}，"
                               f"见 manifest.json 中的 similar，或运行 assembler similar {batch.outdir}")
 

@@ -73,8 +73,8 @@ def test_json_not_a_list(tmp_path, text, expected):
 
 def test_yaml_items_keep_their_lines(tmp_path):
     path = tmp_path / "p.yaml"
-    path.write_text("# 人员\n- 姓名: 张三\n  分管: [党建, 廉政]\n\n- {姓名: 李四, 次数: 3}\n- 姓名: 王五\n  说明: |\n    两行\n    文字\n",
-                    encoding="utf-8")
+    path.write_text("# 人员\n- 姓名: 张三\n  分管: [党建, 廉政]\n\n- {姓名: 李四, 次数: 3}\n"
+                    "- 姓名: 王五\n  说明: |\n    两行\n    文字\n", encoding="utf-8")
     items = list(yaml_items(path, "utf-8"))
     assert [(index, line) for index, line, _ in items] == [(1, 2), (2, 5), (3, 6)]
     assert items[0][2] == {"姓名": "张三", "分管": ["党建", "廉政"]}

@@ -84,7 +84,7 @@ class BatchFingerprint:
         shared = hashlib.sha256()
         for part in (f"assembler-fingerprint/{SCHEME}", version, hashlib.sha256(base_template).hexdigest(),
                      text_digest(rules)):
-            shared.update(part.encode("utf-8") + b"\0")
+            shared.update(part.encode("utf-8", "surrogatepass") + b"\0")
         self._shared = shared
         self.snippets = {snippet_id: text_digest(text) for snippet_id, text in snippets.items()}
 
@@ -104,5 +104,5 @@ class BatchFingerprint:
                     for snippet_id in included]
         values = sorted([str(name), canonical(value)] for name, value in context.items() if name != "variants")
         digest.update(json.dumps([file_name, snippets, values], ensure_ascii=False,
-                                 separators=(",", ":")).encode("utf-8"))
+                                 separators=(",", ":")).encode("utf-8", "surrogatepass"))
         return digest.hexdigest()

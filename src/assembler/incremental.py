@@ -26,7 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -259,12 +259,12 @@ def _digest_of(path: Path) -> str | None:
 
 
 def decide(outdir: Path, index: ReportIndex, name: str, fingerprint: str, *, force: bool = False,
-           overwrite_edited: bool = False, taken: Iterable[str] = ()) -> Decision:
+           overwrite_edited: bool = False, taken: Collection[str] = frozenset()) -> Decision:
     """What to do with one person's report, whose file would be ``name`` (see the module docstring).
 
-    ``taken``: the other people's file names, which a new version's name must not take.
+    ``taken``: the file names given out in this batch, case-folded (``NameAllocator.used``),
+    which a new version's name must not take.
     """
-    taken_names = {item.casefold() for item in taken}
     edited: str | None = None
     candidate = name
     number = 0
@@ -283,6 +283,6 @@ def decide(outdir: Path, index: ReportIndex, name: str, fingerprint: str, *, for
         edited = edited or candidate
         number += 1
         candidate = new_version_name(name, number)
-        while candidate.casefold() in taken_names:
+        while candidate.casefold() in taken:
             number += 1
             candidate = new_version_name(name, number)

@@ -105,3 +105,32 @@ def test_paragraph_diff_places_each_change_under_its_headings():
            ("Heading2", "（一）党建"), ("Normal", "乙乙。"), ("Normal", "丙。"), ("Normal", "丁。")]
     assert paragraph_diff(old, new) == ["  二、工作", "  （一）党建", "- 乙。", "+ 乙乙。", "+ 丁。"]
     assert paragraph_diff(old, old) == []
+
+
+def test_pre_commit_runs_the_diff_hook_on_the_staged_change(repo, tmp_path):
+    """The published hook's command, as a library repository configures it (``repo: local`` with the
+    installed ``assembler``), run for real by pre-commit on a staged snippet change."""
+    import os
+    import sys
+
+    import yaml
+
+    published = {hook["id"]: hook for hook in
+                 yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    hook = dict(published["assembler-diff"], language="system",
+                args=["rules.yaml", "--people", "people.yaml", "--checklist", "checklist.md", "--from", "HEAD"])
+    (repo / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}, allow_unicode=True), encoding="utf-8")
+    git(repo, "add", ".pre-commit-config.yaml")
+    git(repo, "commit", "-q", "-m", "钩子")
+    village = repo / "snippets" / "duties" / "village.md"
+    village.write_text(village.read_text(encoding="utf-8").replace("逐户走访", "入户走访"), encoding="utf-8")
+    git(repo, "add", "-A")
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+               PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "run", "assembler-diff", "--hook-stage", "manual"],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    shown = done.stdout + done.stderr
+    assert done.returncode == 1, shown
+    assert "- 逐户走访农户300户。\n+ 入户走访农户300户。" in shown and "乙二" not in shown
+    assert "HEAD → 工作区：2 份报告有变化，1 份未变。" in shown

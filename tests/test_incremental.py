@@ -283,3 +283,42 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_pdfs_follow_their_docx(lib, tmp_path):
+    """A PDF is converted when its .docx was written by this build, or is missing or older than the .docx;
+    the conversion itself is the office's (tests/test_office_convert.py), here a converter that records."""
+    converted: list[str] = []
+
+    def convert(sources: list[Path]) -> list[tuple[Path | None, str | None]]:
+        out = []
+        for source in sources:
+            converted.append(source.stem[len(PREFIX):])
+            pdf = source.with_suffix(".pdf")
+            pdf.write_bytes(b"%PDF-1.4 " + source.read_bytes()[:8])
+            out.append((pdf, None))
+        return out
+
+    def build_with_pdfs() -> pipeline.BatchResult:
+        converted.clear()
+        batch = build(lib, tmp_path / "out")
+        project = pipeline.load_project(lib / "rules.yaml", lib / "checklist.md")
+        pipeline.add_pdfs(batch, project=project, people=lib / "people.json", convert=convert)
+        return batch
+
+    people_file(lib, 4)
+    build_with_pdfs()
+    assert converted == ["人员00", "人员01", "人员02", "人员03"]
+    pdfs = {path.name: path.stat().st_mtime_ns for path in (tmp_path / "out").glob("*.pdf")}
+    batch = build_with_pdfs()
+    assert converted == [] and all(report.pdf is not None for report in batch.reports)
+    assert {path.name: path.stat().st_mtime_ns for path in (tmp_path / "out").glob("*.pdf")} == pdfs
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert [entry["pdf"] for entry in manifest["reports"]] == [f"{PREFIX}人员{n:02d}.pdf" for n in range(4)]
+    people_file(lib, 4, changes={2: {"集中学习次数": 40}})
+    (tmp_path / "out" / f"{PREFIX}人员00.pdf").unlink()
+    stale = tmp_path / "out" / f"{PREFIX}人员03.pdf"
+    docx_time = (tmp_path / "out" / f"{PREFIX}人员03.docx").stat().st_mtime_ns
+    os.utime(stale, ns=(docx_time - 10**9, docx_time - 10**9))  # older than its .docx
+    build_with_pdfs()
+    assert converted == ["人员00", "人员02", "人员03"]

@@ -75,6 +75,10 @@ class ReportIndex:
     def __init__(self) -> None:
         self._records: dict[str, list[Recorded]] = {}
         self.in_manifest: set[str] = set()
+        #: The files the last build compared for near copies (its reports that did not fail, kept ones aside).
+        self.compared: set[str] = set()
+        #: The manifest's top-level values written before its reports (``manifest_head``).
+        self.head: dict[str, Any] = {}
         self._strings: dict[str, str] = {}
 
     def __len__(self) -> int:
@@ -119,6 +123,9 @@ class ReportIndex:
                       sketch=entry.get("sketch"))
             if name in index:
                 index.in_manifest.add(name)
+            if entry.get("status") != "failed" and entry.get("change") != KEPT:
+                index.compared.add(name)
+        index.head = manifest_head(outdir / MANIFEST)
         for line in journal_lines(outdir):
             index.add(str(line.get("file")), line.get("fingerprint"), line.get("sha256"))
         return index
@@ -155,17 +162,40 @@ def manifest_reports(path: Path) -> Iterator[dict[str, Any]]:
             return
 
 
-def manifest_value(path: Path, key: str) -> Any:
-    """One top-level value of the manifest (``similar``, ``summary`` …), without reading its reports."""
+def manifest_head(path: Path) -> dict[str, Any]:
+    """The manifest's top-level values up to its ``reports`` (the summary, the near-copy pairs …):
+    read from the start of the file, which the reports of a large batch are not."""
     import ijson
+    from ijson.common import ObjectBuilder
 
+    head: dict[str, Any] = {}
     try:
         with open(path, "rb") as handle:
-            for item in ijson.items(handle, key, use_float=True):
-                return item
+            key: str | None = None
+            builder: ObjectBuilder | None = None
+            depth = 0
+            for prefix, event, value in ijson.parse(handle, use_float=True):
+                if builder is not None:
+                    builder.event(event, value)
+                    depth += event in ("start_map", "start_array")
+                    depth -= event in ("end_map", "end_array")
+                    if depth == 0:
+                        head[str(key)] = builder.value
+                        builder = None
+                    continue
+                if event == "map_key" and prefix == "":
+                    if value == "reports":
+                        break
+                    key = value
+                elif prefix == key and key is not None:
+                    if event in ("start_map", "start_array"):
+                        builder, depth = ObjectBuilder(), 1
+                        builder.event(event, value)
+                    else:
+                        head[key] = value
     except (ijson.JSONError, ValueError, OSError):
-        return None
-    return None
+        return head
+    return head
 
 
 def carried_entries(outdir: Path, names: Iterable[str]) -> Iterator[dict[str, Any]]:

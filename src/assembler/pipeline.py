@@ -566,7 +566,7 @@ def build(
         results.settle(len(spool))
     batch = BatchResult(outdir=outdir, reports=results.stored, warnings=list(people.warnings),
                         max_chars=project.rules.max_chars, kept=kept)
-    if near is not None and not (to_render == 0 and not kept and _same_comparison(batch, threshold)):
+    if near is not None and not (to_render == 0 and not kept and _same_comparison(batch, threshold, index)):
         compare_batch(batch, near, threshold)
     batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
     drop_journal(outdir)  # the manifest now holds what it said
@@ -863,23 +863,19 @@ def length_warning(chars: int, limit: int | None) -> str | None:
             "请在选稿清单中去掉一些片段，或精简片段文字")
 
 
-def _same_comparison(batch: BatchResult, threshold: float) -> bool:
+def _same_comparison(batch: BatchResult, threshold: float, index: Any) -> bool:
     """A rerun that rendered nothing, over the same reports: the last build's comparison still holds.
 
     Takes its pairs from the old manifest (so an unchanged rerun does not score pairs again)
     when they were found at the same threshold among exactly these reports; else ``False``.
     """
-    from .incremental import MANIFEST, manifest_reports, manifest_value
-
-    path = batch.outdir / MANIFEST
-    if manifest_value(path, "similarity_threshold") != threshold:
+    head = index.head
+    if head.get("similarity_threshold") != threshold:
         return False
     names = {report.file.name for report in batch.reports if report.file is not None and report.status != "failed"}
-    before = {entry.get("file") for entry in manifest_reports(path) if entry.get("status") != "failed"}
-    if names != before:
+    if names != index.compared:
         return False
-    similar = manifest_value(path, "similar")
-    total = manifest_value(path, "similar_pairs")
+    similar, total = head.get("similar"), head.get("similar_pairs")
     if not isinstance(similar, list) or not isinstance(total, int):
         return False
     try:
@@ -888,7 +884,7 @@ def _same_comparison(batch: BatchResult, threshold: float) -> bool:
     except (KeyError, TypeError):
         return False
     batch.similar, batch.similar_total = pairs, total
-    batch.similar_approximate = bool(manifest_value(path, "similar_pairs_at_least"))
+    batch.similar_approximate = bool(head.get("similar_pairs_at_least"))
     batch.similarity_threshold = threshold
     _warn_pairs(batch, threshold)
     return True
@@ -933,22 +929,22 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
         "people": str(people) if people else None,
         "warnings": batch.warnings,
         "summary": batch.counts(),
-        "reports": _manifest_reports(batch),  # written one by one
     }
     if project is not None:
         data["changes"] = batch.changes()
-    if project is not None:
-        data["rules"] = str(project.rules.path)
-        data["checklist"] = str(project.checklist.path) if project.checklist else None
-    if batch.max_chars is not None:
-        data["max_chars"] = batch.max_chars
-    if batch.similar is not None:
+    if batch.similar is not None:  # before the reports: a rerun reads it without reading them
         data["similarity_threshold"] = batch.similarity_threshold
         data["similar_pairs"] = batch.similar_total
         if batch.similar_approximate:
             data["similar_pairs_at_least"] = True
         data["similar"] = [{"a": pair.a, "b": pair.b, "score": pair.score, "containment": pair.containment,
                             "shared": pair.shared} for pair in batch.similar[:MANIFEST_PAIRS]]
+    data["reports"] = _manifest_reports(batch)  # written one by one
+    if project is not None:
+        data["rules"] = str(project.rules.path)
+        data["checklist"] = str(project.checklist.path) if project.checklist else None
+    if batch.max_chars is not None:
+        data["max_chars"] = batch.max_chars
     if template is not None:
         data["template"] = str(template)
     return data

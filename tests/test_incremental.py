@@ -322,3 +322,34 @@ def test_pdfs_follow_their_docx(lib, tmp_path):
     os.utime(stale, ns=(docx_time - 10**9, docx_time - 10**9))  # older than its .docx
     build_with_pdfs()
     assert converted == ["人员00", "人员02", "人员03"]
+
+
+def test_a_rerun_reuses_the_plans_of_unchanged_rows(lib, tmp_path, monkeypatch):
+    """Typing and planning a row is most of an unchanged rerun: the last build's plans are reused
+    for rows (and a project) that did not change, and only those (``plancache``)."""
+    from assembler.plancache import CACHE
+
+    planned: list[int] = []
+    real = pipeline.plan_row
+    monkeypatch.setattr(pipeline, "plan_row", lambda project, people, row, common:
+                        planned.append(row.row) or real(project, people, row, common))
+    people_file(lib)
+    out = tmp_path / "out"
+    first = build(lib, out)
+    assert len(planned) == 12 and (out / CACHE).is_file()
+    planned.clear()
+    again = build(lib, out)
+    assert planned == [] and again.changes()["unchanged"] == 12
+    assert [(r.name, r.fingerprint, r.warnings) for r in again.reports] == \
+        [(r.name, r.fingerprint, r.warnings) for r in first.reports]
+    people_file(lib, changes={4: {"集中学习次数": 99}})
+    batch = build(lib, out)
+    assert planned == [5] and changes(batch)["updated"] == ["人员04"]  # row 5: the fifth item
+    planned.clear()
+    village = lib / "snippets" / "duties" / "village.md"
+    village.write_text(village.read_text(encoding="utf-8") + "\n另一段。\n", encoding="utf-8")
+    build(lib, out, common={"网格村": "北村"})
+    assert len(planned) == 12  # the project changed: every row planned again
+    planned.clear()
+    (out / CACHE).write_bytes(b"assembler-plans/1\n" + b"\0" * 40)  # damaged: planning again, no harm
+    assert build(lib, out, common={"网格村": "北村"}).changes()["unchanged"] == 12 and len(planned) == 12

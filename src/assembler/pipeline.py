@@ -514,9 +514,9 @@ def build(
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
     index = ReportIndex.load(outdir)
-    with Spool() as spool:
+    with Spool() as spool, _PlanReuse(project, typed_common, people, outdir, keep=not dry_run) as reuse:
         dealer = variant_dealer(project, variant)
-        names = _plan_batch(project, people, typed_common, spool, dealer, only=only)
+        names = _plan_batch(project, people, typed_common, spool, dealer, only=only, reuse=reuse)
         dealer.deal()
         decisions = _decide_batch(project, spool, dealer, outdir, index, names.used, force=force,
                                   overwrite_edited=overwrite_edited)
@@ -564,6 +564,7 @@ def build(
             if progress:
                 progress(done, to_render)
         results.settle(len(spool))
+        reuse.save(outdir)
     batch = BatchResult(outdir=outdir, reports=results.stored, warnings=list(people.warnings),
                         max_chars=project.rules.max_chars, kept=kept)
     if near is not None and not (to_render == 0 and not kept and _same_comparison(batch, threshold, index)):
@@ -573,16 +574,53 @@ def build(
     return batch
 
 
+class _PlanReuse:
+    """The plans of the last build into this folder, by row (``plancache``), and this build's for the next."""
+
+    def __init__(self, project: Project, common: Mapping[str, Any], people: People, outdir: Path, *,
+                 keep: bool) -> None:
+        from .plancache import PlanCache, PlanCacheWriter, project_key
+
+        self.key = project_key(project, common, people.table.headers, Path(people.table.path).resolve())
+        self.cache = PlanCache(outdir, self.key)
+        self.writer = PlanCacheWriter(self.key) if keep else None
+
+    def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]) -> PersonPlan:
+        from .plancache import row_key
+
+        key = row_key(self.key, row)
+        plan = self.cache.get(key)
+        if plan is None:
+            plan = plan_row(project, people, row, common)
+        if self.writer is not None:
+            self.writer.add(key, plan)
+        return plan  # type: ignore[no-any-return]
+
+    def save(self, outdir: Path) -> None:
+        if self.writer is not None:
+            self.writer.save(outdir)
+
+    def __enter__(self) -> _PlanReuse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cache.close()
+        if self.writer is not None:
+            self.writer.close()
+
+
 def _plan_batch(project: Project, people: People, common: Mapping[str, Any], spool: Spool,
-                dealer: VariantDealer, *, only: Callable[[PersonPlan], bool] | None) -> NameAllocator:
-    """The first pass: every row planned and spooled as (dealer index, plan, file name).
+                dealer: VariantDealer, *, only: Callable[[PersonPlan], bool] | None,
+                reuse: _PlanReuse | None = None) -> NameAllocator:
+    """The first pass: every row planned (or its plan reused, ``reuse``) and spooled as
+    (dealer index, plan, file name).
 
     Every person is entered into ``dealer`` (variants are dealt over the whole file, as in
     a preview, whoever ``only`` keeps). Returns the file names given out.
     """
     names = NameAllocator()
     for row in people.table.rows:
-        plan = plan_row(project, people, row, common)
+        plan = reuse.plan(project, people, row, common) if reuse is not None else plan_row(project, people, row, common)
         index = dealer.add(plan.name, plan.row, plan.included)
         if only is not None and not only(plan):
             continue

@@ -266,6 +266,7 @@ class Decision:
     change: str  # created | updated | unchanged | protected
     target: str  # the file written, or left as it is
     render: bool
+    fingerprint: str  # the inputs the decision was taken on
     edited: str | None = None  # protected: the hand-edited file left alone
     recorded: Recorded | None = None  # unchanged: what the build that wrote it recorded
     sha256: str | None = None  # unchanged: the file's digest
@@ -302,14 +303,15 @@ def decide(outdir: Path, index: ReportIndex, name: str, fingerprint: str, *, for
         path = outdir / candidate
         digest = _digest_of(path) if (path.exists() or path.is_symlink()) else None
         if digest is None:
-            return Decision(PROTECTED if edited else CREATED, candidate, True, edited)
+            return Decision(PROTECTED if edited else CREATED, candidate, True, fingerprint, edited)
         record = index.match(candidate, digest) if digest else None
         if record is None and overwrite_edited:
-            return Decision(UPDATED, candidate, True)
+            return Decision(UPDATED, candidate, True, fingerprint)
         if record is not None:
             if record.fingerprint.hex() == fingerprint and not force:
-                return Decision(PROTECTED if edited else UNCHANGED, candidate, False, edited, record, digest)
-            return Decision(PROTECTED if edited else UPDATED, candidate, True, edited)
+                return Decision(PROTECTED if edited else UNCHANGED, candidate, False, fingerprint, edited, record,
+                                digest)
+            return Decision(PROTECTED if edited else UPDATED, candidate, True, fingerprint, edited)
         edited = edited or candidate
         number += 1
         candidate = new_version_name(name, number)

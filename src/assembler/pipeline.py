@@ -644,22 +644,9 @@ def _decide_batch(project: Project, spool: Spool, dealer: VariantDealer, outdir:
             continue
         chosen = dealer.chosen(holder)
         fingerprint = prints.person(plan.included, dict(chosen), plan.context, target)
-        decisions.append(_Decided(fingerprint, decide(outdir, index, target, fingerprint, force=force,
-                                                      overwrite_edited=overwrite_edited, taken=taken)))
+        decisions.append(decide(outdir, index, target, fingerprint, force=force,
+                                overwrite_edited=overwrite_edited, taken=taken))
     return decisions
-
-
-class _Decided:
-    """A decision and the fingerprint it was taken on."""
-
-    __slots__ = ("fingerprint", "decision")
-
-    def __init__(self, fingerprint: str, decision: Any) -> None:
-        self.fingerprint = fingerprint
-        self.decision = decision
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.decision, name)
 
 
 class _Finish:

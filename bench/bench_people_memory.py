@@ -37,8 +37,9 @@ def people(path: Path, count: int) -> Path:
                 handle.write(("" if n == 0 else ",\n") + json.dumps(row, ensure_ascii=False, default=str))
             handle.write("\n]\n")
         else:
-            for row in rows:
-                handle.write(yaml.safe_dump([row], allow_unicode=True, default_flow_style=True, width=10_000))
+            for row in rows:  # one flow mapping per item: "- {姓名: 人员00001, …}"
+                handle.write("- " + yaml.safe_dump(row, allow_unicode=True, default_flow_style=True,
+                                                   width=10_000).strip() + "\n")
     return path
 
 

@@ -53,6 +53,11 @@ def _read(path: Path) -> bytes:
 
 def canonical(value: Any) -> Any:
     """A JSON-able form of a typed value that keeps its type (a date and its text differ)."""
+    kind = type(value)
+    if kind is str:  # most values: first, and exactly str (a subclass may print otherwise)
+        return value
+    if kind is int:
+        return ["int", str(value)]
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, Num):

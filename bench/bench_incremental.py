@@ -97,7 +97,7 @@ def change_one_value(people: Path) -> str:
 
 def snippet_for_a_third(work: Path) -> tuple[str, int, int]:
     """The snippet whose share of the built reports is nearest one third: (id, holders, reports)."""
-    from assembler.incremental import manifest_reports
+    from assembler.build.incremental import manifest_reports
 
     holders: dict[str, int] = {}
     reports = 0
@@ -110,7 +110,7 @@ def snippet_for_a_third(work: Path) -> tuple[str, int, int]:
 
 
 def reword(work: Path, snippet_id: str) -> Path:
-    from assembler.snippets import load_library
+    from assembler.load.snippets import load_library
 
     path = load_library(work / "snippets")[snippet_id].path
     text = path.read_text(encoding="utf-8")

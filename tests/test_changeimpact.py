@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assembler.changeimpact import diff_library, format_diff, paragraph_diff
+from assembler.build.changeimpact import diff_library, format_diff, paragraph_diff
 from assembler.cli import main
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -85,7 +85,7 @@ def test_bad_revision_and_no_repository_exit_2(repo, tmp_path):
 
 def test_unchanged_people_are_not_rendered(repo, monkeypatch):
     """Same fingerprint on both sides: the report cannot differ, so it is not rendered at all."""
-    from assembler import changeimpact
+    from assembler.build import changeimpact
 
     rendered = []
     real = changeimpact.report_paragraphs

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assembler.dataitems import json_items, yaml_items
 from assembler.errors import InputError
-from assembler.people import _Source, open_people, read_people
+from assembler.load.dataitems import json_items, yaml_items
+from assembler.load.people import _Source, open_people, read_people
 
 
 def test_json_items_come_one_by_one_with_their_index(tmp_path):

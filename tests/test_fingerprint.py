@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from assembler import pipeline
-from assembler.fingerprint import BatchFingerprint, canonical, file_digest, text_digest
-from assembler.values import CnDate, Num, TextList
+from assembler.build.fingerprint import BatchFingerprint, canonical, file_digest, text_digest
+from assembler.load.values import CnDate, Num, TextList
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

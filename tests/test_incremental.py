@@ -16,10 +16,10 @@ import yaml
 from click.testing import CliRunner
 
 from assembler import pipeline
+from assembler.build.fingerprint import file_digest
+from assembler.build.incremental import JOURNAL, ReportIndex, journal, new_version_name
 from assembler.cli import main
-from assembler.fingerprint import file_digest
-from assembler.incremental import JOURNAL, ReportIndex, journal, new_version_name
-from assembler.text import docx_text
+from assembler.ooxml.text import docx_text
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 PREFIX = "2022年度述职述廉报告-"
@@ -327,11 +327,12 @@ def test_pdfs_follow_their_docx(lib, tmp_path):
 def test_a_rerun_reuses_the_plans_of_unchanged_rows(lib, tmp_path, monkeypatch):
     """Typing and planning a row is most of an unchanged rerun: the last build's plans are reused
     for rows (and a project) that did not change, and only those (``plancache``)."""
-    from assembler.plancache import CACHE
+    from assembler.build import run
+    from assembler.build.plancache import CACHE
 
     planned: list[int] = []
-    real = pipeline.plan_row
-    monkeypatch.setattr(pipeline, "plan_row", lambda project, people, row, common:
+    real = run.plan_row
+    monkeypatch.setattr(run, "plan_row", lambda project, people, row, common:
                         planned.append(row.row) or real(project, people, row, common))
     people_file(lib)
     out = tmp_path / "out"

@@ -93,8 +93,8 @@ def import_library() -> str | None:
         global merge_checklist, parse_checklist_text, pipeline, read_checklist, render_checklist
         from assembler import pipeline
         from assembler.errors import AssemblerError, InputError, PersonError
-        from assembler.output import atomic_write
-        from assembler.selection import (
+        from assembler.library.workbook import TYPE_HINTS
+        from assembler.load.selection import (
             Checklist,
             checklist_groups,
             merge_checklist,
@@ -102,7 +102,7 @@ def import_library() -> str | None:
             read_checklist,
             render_checklist,
         )
-        from assembler.workbook import TYPE_HINTS
+        from assembler.output import atomic_write
     except ImportError as exc:
         return LIBRARY_MISSING.format(detail=exc)
     return None

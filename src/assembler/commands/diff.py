@@ -25,7 +25,7 @@ import click
 @click.option("--vars", "vars_file", type=click.Path(path_type=Path, dir_okay=False), help="所有人共用的值（YAML/JSON 文件）。")
 def diff_command(rules: Path, people: Path, checklist: Path | None, old: str, new: str | None,
                  assignments: tuple[str, ...], vars_file: Path | None) -> None:
-    from ..changeimpact import diff_library, format_diff
+    from ..build.changeimpact import diff_library, format_diff
     from ..pipeline import common_values
 
     result = diff_library(rules, people, old=old, new=new, checklist=checklist,

@@ -2,7 +2,8 @@
 
 Run:  .venv/bin/python bench/bench_incremental.py [--people 10000] [--jobs N]
 
-On a copy of the sample library (``examples/rules.yaml`` + ``snippets/`` + checklist) and
+On a copy of the first sample library (``tests/fixtures/sample-v1/``: rules, snippets, checklist, as
+``bench_render.py`` uses it) and
 one generated people file (``bench_render.write_people``: seeded, varied values, duty lists
 that switch ``when`` conditions), runs in one go, each step in a fresh interpreter (so
 its peak memory is its own), into the same output folder:
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "tests" / "fixtures" / "sample-v1"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_render import TreeMemory, peak, write_people  # noqa: E402
@@ -44,8 +46,8 @@ def prepare(work: Path, count: int) -> tuple[Path, Path, Path]:
     """A private copy of the sample library (so a snippet can be edited) and the people file."""
     from assembler import pipeline
 
-    shutil.copytree(ROOT / "examples", work / "examples")
-    shutil.copytree(ROOT / "snippets", work / "snippets")
+    shutil.copytree(SAMPLE / "examples", work / "examples")
+    shutil.copytree(SAMPLE / "snippets", work / "snippets")
     rules, checklist = work / "examples" / "rules.yaml", work / "examples" / "checklist.md"
     # no snippet of the sample reaches about a third of the generated people (the ``when`` ones
     # 13-18 %, the rest 82-100 %): one condition is widened to two duties, ~31 %

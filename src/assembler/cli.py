@@ -58,13 +58,11 @@ def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
         if heading:
             click.echo(heading)
             heading = ""
-        over = "  超出上限" if batch.max_chars and report.chars > batch.max_chars else ""
+        over = "  超出上限" if pipeline.over_limit(report.chars, batch.max_chars) else ""
         click.echo(f"  {report.file.name}：{report.chars} 字{over}")
     for report in batch.reports:
-        for warning in report.warnings:
-            echo_err(f"警告：{people}:第{report.row}行: {report.name}：{warning}")
-        for error in report.errors:
-            echo_err(f"错误：{people}:第{report.row}行: {report.name}：{error}")
+        for message in report.messages(people):
+            echo_err(message)
     counts = batch.counts()
     if batch.dry_run or any(report.change for report in batch.reports[:1]) or batch.kept:
         report_changes(batch)

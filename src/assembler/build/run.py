@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jinja2 import TemplateError
 
@@ -45,6 +45,9 @@ from .render import PreparedTemplate
 from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data
 from .spool import Spool, SpooledList
 from .variants import VariantDealer, Variants
+
+if TYPE_CHECKING:
+    from ..library.nearcopies import NearCopies
 
 Progress = Callable[[int, int], None]
 
@@ -134,7 +137,8 @@ class _Assembled:
 
     def __init__(self, project: Project, people: People, common: Mapping[str, Any], outdir: Path, *,
                  only: Callable[[PersonPlan], bool] | None, force: bool, overwrite_edited: bool,
-                 variant: int | None, jobs: int | None, near: Any, index: ReportIndex, reuse: _PlanReuse) -> None:
+                 variant: int | None, jobs: int | None, near: NearCopies | None, index: ReportIndex,
+                 reuse: _PlanReuse) -> None:
         self.project, self.people, self.common, self.outdir = project, people, common, outdir
         self.only, self.force, self.overwrite_edited, self.jobs, self.near = only, force, overwrite_edited, jobs, near
         self.index, self.reuse = index, reuse

@@ -7,12 +7,13 @@ one write (``stamp_and_read``); only reports a build left as they were are read 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from ..errors import InputError, PersonError
+from ..library.report_checks import report_warnings
 from ..library.similarity import SIMILARITY_THRESHOLD, SimilarPair, report_text
 from ..load.rules import Rules
 from ..ooxml.properties import Stamper
@@ -38,6 +39,7 @@ def note_measure(result: ReportResult, measured: Measured, max_chars: int | None
         result.warnings.append(problem)
     if measure is None:
         return
+    result.warnings.extend(measure.warnings)
     result.chars = measure.chars
     warning = length_warning(measure.chars, max_chars)
     if warning:
@@ -77,23 +79,27 @@ _STAMPER = Stamper()
 
 @dataclass(frozen=True)
 class ReportMeasure:
-    """What a batch keeps of a report's text: its length, and its sketch for the near-copy check."""
+    """What a batch keeps of a report's text: its length, its sketch for the near-copy check, and
+    the warnings about its text (``library.report_checks``: placeholders, a missing signature)."""
 
     chars: int
     sketch: Sketch | None
+    warnings: tuple[str, ...] = ()
 
 
 #: A report's measure (``None`` when unreadable) and a warning (``None`` when all went well).
 Measured = tuple[ReportMeasure | None, str | None]
 
 
-def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True) -> ReportMeasure:
+def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True,
+                   checks: bool = False) -> ReportMeasure:
     text = report_text(data, file=file)
+    warnings = tuple(report_warnings(text.body.split("\n"), signed=text.signed)) if checks else ()
     if not sketches:
-        return ReportMeasure(text.chars, None)
+        return ReportMeasure(text.chars, None, warnings)
     from ..library.nearcopies import sketch
 
-    return ReportMeasure(text.chars, sketch(text.body))
+    return ReportMeasure(text.chars, sketch(text.body), warnings)
 
 
 def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool) -> tuple[bytes, Measured]:
@@ -103,7 +109,7 @@ def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool)
     except InputError as exc:
         problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
     try:
-        return data, (measure_report(data, sketches=sketches), problem)
+        return data, (measure_report(data, sketches=sketches, checks=True), problem)
     except InputError:
         return data, (None, problem)
 
@@ -118,6 +124,30 @@ def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measur
 def stamp_and_count(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
     """``stamp_and_read`` without the sketch, for a build that does not compare its reports."""
     return _stamp_and_measure(data, props, sketches=False)
+
+
+@dataclass(frozen=True)
+class StrictAfter:
+    """``stamp_and_read`` for ``build --strict``: a report with a warning (placeholders, no signature,
+    over ``max_chars``) is that person's failure and is not written. A class, so a spawned pool can
+    pickle it."""
+
+    sketches: bool
+    max_chars: int | None
+
+    def __call__(self, data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+        data, measured = _stamp_and_measure(data, props, sketches=self.sketches)
+        measure, problem = measured
+        warnings = [*(measure.warnings if measure is not None else ()), *([problem] if problem else [])]
+        if measure is not None and (over := length_warning(measure.chars, self.max_chars)):
+            warnings.append(over)
+        if warnings:
+            raise PersonError(strict_failure(warnings))
+        return data, measured
+
+
+def strict_failure(warnings: Iterable[str]) -> str:
+    return "有警告，按 --strict 不写出这份报告：" + "；".join(warnings)
 
 
 def read_reports(paths: list[Path], *, jobs: int | None = None, sketches: bool = True) -> list[Measured]:

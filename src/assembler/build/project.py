@@ -5,6 +5,7 @@ Every mistake in these files surfaces here as an ``InputError``, before any pers
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from ..load.selection import Checklist, read_checklist
 from ..load.snippets import Library, load_library
 from ..load.values import VarSpec
 from ..load.variables import collect_specs
+from ..ooxml.core_properties import build_time
 from .assemble import assemble_template
 from .render import PreparedTemplate
 
@@ -30,6 +32,7 @@ class Project:
     declared_by: dict[str, list[str]]
     base_template: bytes
     _templates: dict[frozenset[str], PreparedTemplate] = field(default_factory=dict)
+    created: _dt.datetime = field(default_factory=build_time)  # every report's created/modified
 
     @property
     def selection(self) -> frozenset[str]:
@@ -40,7 +43,7 @@ class Project:
 
     def template_bytes(self, selection: Iterable[str] | None = None) -> bytes:
         chosen = frozenset(self.selection if selection is None else selection)
-        return assemble_template(self.rules, self.library, chosen, self.base_template)
+        return assemble_template(self.rules, self.library, chosen, self.base_template, created=self.created)
 
     def prepared(self, selection: frozenset[str]) -> PreparedTemplate:
         """One prepared template per distinct selection: overrides are rare, so few are built."""
@@ -59,7 +62,14 @@ def default_base_template() -> bytes:
 
 
 def load_project(rules_path: Path, checklist_path: Path | None = None, *, library: Path | None = None) -> Project:
-    """``library``: the snippet folder to use instead of the rules' own (``assembler diff`` reads a Git revision)."""
+    """The rules, their library and the checklist, once every configuration error has been
+    listed at once (``config_check``: lint's collector) if there is any. ``library``: the snippet
+    folder to use instead of the rules' own (``assembler diff`` with the rules outside the library's
+    repository: that folder is checked as it loads)."""
+    from .config_check import check_project
+
+    if library is None:
+        check_project(Path(rules_path), Path(checklist_path) if checklist_path else None)
     rules = load_rules(Path(rules_path))
     if library is not None:
         import dataclasses

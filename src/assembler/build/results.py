@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from .project import Project
 
 
+def write_records(batch: BatchResult, data: dict[str, Any]) -> None:
+    """manifest.json and 汇总.xlsx beside it, each written whole (``summary_sheet``)."""
+    from ..output import write_manifest
+    from .summary_sheet import write_summary
+
+    batch.manifest = write_manifest(batch.outdir, data)
+    batch.summary = write_summary(batch.outdir, batch.reports)
+
+
 #: Similar pairs manifest.json keeps (the batch warnings spell out fewer: ``measure.WARNED_PAIRS``).
 MANIFEST_PAIRS = 1000
 
@@ -92,6 +101,7 @@ class BatchResult:
     similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
     similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
     max_chars: int | None = None
+    summary: Path | None = None  # 汇总.xlsx (``summary_sheet``)
     dry_run: bool = False
     #: Report files in the folder that this run's people do not have (see ``incremental.KEPT``):
     #: left alone, and still described by manifest.json.

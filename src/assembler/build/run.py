@@ -19,14 +19,15 @@ from jinja2 import TemplateError
 from ..errors import InputError
 from ..library.provenance import BatchProvenance
 from ..load.people import PersonRow, open_people, plain_values
-from ..output import NameAllocator, remove_stale_temps, safe_filename, write_manifest
-from ..template.environment import render_text, text_template
+from ..output import NameAllocator, remove_stale_temps, safe_filename
+from ..template.environment import render_text
 from .batch import After, RenderJob, render_jobs
 from .fingerprint import BatchFingerprint, file_digest
 from .incremental import PROTECTED, Decision, ReportIndex, decide, drop_journal, journal
 from .measure import (
     Measured,
     ReportMeasure,
+    StrictAfter,
     compare_batch,
     measured_before,
     near_copies,
@@ -37,12 +38,13 @@ from .measure import (
     sketch_of,
     stamp_and_count,
     stamp_and_read,
+    strict_failure,
 )
 from .plan import People, PersonPlan, give_variants, person_name, plan_row, stream_people, type_common, variant_dealer
 from .plancache import PlanCache, PlanCacheWriter, project_key, row_key
 from .project import Project
 from .render import PreparedTemplate
-from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data
+from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data, write_records
 from .spool import Spool, SpooledList
 from .variants import VariantDealer, Variants
 
@@ -138,10 +140,10 @@ class _Assembled:
     def __init__(self, project: Project, people: People, common: Mapping[str, Any], outdir: Path, *,
                  only: Callable[[PersonPlan], bool] | None, force: bool, overwrite_edited: bool,
                  variant: int | None, jobs: int | None, near: NearCopies | None, index: ReportIndex,
-                 reuse: _PlanReuse) -> None:
+                 reuse: _PlanReuse, strict: bool = False) -> None:
         self.project, self.people, self.common, self.outdir = project, people, common, outdir
         self.only, self.force, self.overwrite_edited, self.jobs, self.near = only, force, overwrite_edited, jobs, near
-        self.index, self.reuse = index, reuse
+        self.index, self.reuse, self.strict = index, reuse, strict
         self.dealer: VariantDealer = variant_dealer(project, variant)
         self.names = NameAllocator()
         self.decisions: list[Decision | None] = []  # by spool position; None: no report (failed)
@@ -154,6 +156,8 @@ class _Assembled:
         # every person is entered into the dealer (variants are dealt over the whole file, as in
         # a preview, whoever ``only`` keeps)
         plan = self.reuse.plan(self.project, self.people, row, self.common)
+        if self.strict and plan.ok and plan.warnings:
+            plan.errors.append(strict_failure(plan.warnings))
         index = self.dealer.add(plan.name, plan.row, plan.included)
         if self.only is not None and not self.only(plan):
             return None
@@ -234,16 +238,17 @@ class _Assembled:
 
 
 class _Finish:
-    """``render_jobs``' ``after`` hook for a build: stamp and measure (``stamp_and_read``), then
-    journal the report's digest before it is renamed into place (``incremental.journal``)."""
+    """``render_jobs``' ``after`` hook for a build: stamp and measure (``measure``: ``stamp_and_read``,
+    ``stamp_and_count`` or ``StrictAfter``), then journal the report's digest before it is renamed into
+    place (``incremental.journal``)."""
 
-    def __init__(self, outdir: Path, sketches: bool) -> None:
+    def __init__(self, outdir: Path, measure: After) -> None:
         self.outdir = outdir
-        self.sketches = sketches
+        self.measure = measure
 
     def __call__(self, data: bytes, extra: tuple[Mapping[str, str], str, str]) -> tuple[bytes, Any]:
         props, fingerprint, name = extra
-        data, measured = (stamp_and_read if self.sketches else stamp_and_count)(data, props)
+        data, measured = self.measure(data, props)
         digest = file_digest(data)
         journal(self.outdir, name, fingerprint, digest)
         return data, (measured, digest)
@@ -293,6 +298,7 @@ def build(
     check_similarity: bool = True,
     overwrite_edited: bool = False,
     dry_run: bool = False,
+    strict: bool = False,
 ) -> BatchResult:
     """Build every person's report into ``outdir``, incrementally.
 
@@ -302,21 +308,27 @@ def build(
     ``overwrite_edited``. ``dry_run``: decide, write nothing (the result says what would happen).
     Each report is stamped with its provenance and measured in its worker (``stamp_and_read``),
     and the batch is compared for near copies (``similarity_threshold``: the rules'
-    ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``).
+    ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``). ``strict``: a
+    report with a warning is that person's failure, and is not written.
     """
-    outdir = Path(outdir)
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
     threshold = similarity_threshold if similarity_threshold is not None else rules_threshold(project.rules)
     near = near_copies(threshold) if check_similarity else None
+    outdir = Path(outdir)
     index = ReportIndex.load(outdir)
     reuse = _PlanReuse(project, typed_common, people, outdir, keep=not dry_run)
+    measure: After
+    if strict:
+        measure = StrictAfter(near is not None, project.rules.max_chars)
+    else:
+        measure = stamp_and_read if near is not None else stamp_and_count
     try:
         kind = _Assembled(project, people, typed_common, outdir, only=only, force=force,
                           overwrite_edited=overwrite_edited, variant=variant, jobs=jobs, near=near, index=index,
-                          reuse=reuse)
+                          reuse=reuse, strict=strict)
         stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress,
-                           after=_Finish(outdir, near is not None), dry_run=dry_run)
+                           after=_Finish(outdir, measure), dry_run=dry_run)
         batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
                             max_chars=project.rules.max_chars, kept=kind.kept, dry_run=dry_run)
         if dry_run:
@@ -324,7 +336,7 @@ def build(
         rendered = sum(1 for decision in kind.decisions if decision is not None and decision.render)
         if near is not None and not (rendered == 0 and not kind.kept and same_comparison(batch, threshold, index)):
             compare_batch(batch, near, threshold)
-        batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
+        write_records(batch, manifest_data(batch, project=project, people=people_path))
         drop_journal(outdir)  # the manifest now holds what it said
         reuse.save(outdir)
     finally:
@@ -385,25 +397,29 @@ def render_plain(
     force: bool = False,
     progress: Progress | None = None,
     jobs: int | None = None,
+    strict: bool = False,
 ) -> BatchResult:
-    """Any docxtpl template, one document per person; values pass through untyped."""
+    """Any docxtpl template, one document per person; values pass through untyped. A template
+    from ``assembler template`` carries its project and is rendered as ``build`` would
+    (``template_project``); ``strict`` applies to those."""
     template_path = Path(template_path)
     try:
         data = template_path.read_bytes()
     except OSError:
         raise InputError("模板文件不存在或无法读取", file=template_path) from None
-    from ..ooxml.package import read_parts
+    from .config_check import check_template
+    from .template_project import read_project, render_assembled
 
-    read_parts(data, file=str(template_path))
+    embedded = read_project(data, file=str(template_path))
+    if embedded is not None:
+        return render_assembled(template_path, data, embedded, Path(people_path), outdir,
+                                name_pattern=name_pattern, sheet=sheet, common=common, force=force,
+                                progress=progress, jobs=jobs, strict=strict)
+    check_template(data, str(template_path), name_pattern=name_pattern)  # every error at once, before any file
     prepared = PreparedTemplate(data, name=str(template_path))
     table = open_people(Path(people_path), sheet)
-    if name_pattern:
-        try:
-            text_template(name_pattern)  # refused here, before any file, not per person
-        except TemplateError as exc:
-            raise InputError(f"--name 的写法有误：{exc}") from None
     kind = _Plain(common, name_pattern, outdir, force)
     stored = run_batch(kind, table.rows, outdir, lambda _key: prepared, jobs=jobs, progress=progress)
     batch = BatchResult(outdir=outdir, reports=stored, warnings=[])
-    batch.manifest = write_manifest(outdir, manifest_data(batch, people=people_path, template=template_path))
+    write_records(batch, manifest_data(batch, people=people_path, template=template_path))
     return batch

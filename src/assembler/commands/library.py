@@ -20,7 +20,7 @@ from ..library.similarity import SIMILARITY_THRESHOLD
                             "不给参数时检查当前文件夹的 rules.yaml（或当前文件夹中的片段）。")
 @click.argument("target", metavar="[规则文件或片段库]", required=False, type=click.Path(path_type=Path))
 @click.option("--checklist", type=click.Path(path_type=Path, dir_okay=False),
-              help="同时检查这个选稿清单（默认检查规则文件旁的 checklist.md）。")
+              help="同时检查这个选稿清单（默认只在规则文件旁的 checklist.md 写明“规则文件：<规则文件名>”时检查它）。")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误，不显示警告。")
 def lint_command(target: Path | None, checklist: Path | None, quiet: bool) -> None:
     from ..library.lint import lint

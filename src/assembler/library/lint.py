@@ -42,12 +42,11 @@ from ..load.snippets import (
 )
 from ..load.yamlio import LineDict, LineList, load_yaml, read_text
 from ..template.environment import check_expression, expression_variables, shared_env, template_variables
+from .report_checks import MASK
 
 ERROR = "错误"
 WARNING = "警告"
 
-#: Placeholders people type when they blank out a figure or a name.
-MASK = re.compile(r"\*{2,}|＊{2,}|(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[Ｘｘ]{2,}|[×✕╳]{2,}|某某|○○|□□")
 #: How a body paragraph may end.
 FINAL_PUNCTUATION = "。！？；：….!?;:"
 CLOSERS = "”’」』）)》〉】"
@@ -638,7 +637,7 @@ def _close_ids(wanted: str, known: Mapping[str, Any]) -> list[str]:
 
 
 def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
-    from ..load.selection import parse_checklist_text
+    from ..load.selection import checklist_problems, parse_checklist_text
 
     try:
         text = read_text(path)
@@ -646,14 +645,8 @@ def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
     except AssemblerError as exc:
         col.from_exc(exc, path)
         return
-    known = {entry.id for entry in rules.entries}
-    refresh = f"请运行 assembler checklist {rules.path} --merge {path} -o {path} 刷新"
-    for snippet_id, (_, line) in found.items():
-        if snippet_id not in known:
-            col.error(path, line, f"清单中的片段“{snippet_id}”不在规则文件中；{refresh}")
-    missing = [entry.id for entry in rules.entries if entry.id not in found]
-    if missing:
-        col.error(path, len(text.split("\n")), f"规则中的片段 {'、'.join(missing)} 不在清单中；{refresh}")
+    for problem in checklist_problems(path, text, found, rules.path, [entry.id for entry in rules.entries]):
+        col.from_exc(problem, path)
 
 
 def _duplicates(infos: list[SnippetInfo], col: _Collector) -> None:
@@ -669,6 +662,21 @@ def _duplicates(infos: list[SnippetInfo], col: _Collector) -> None:
 
 
 # ------------------------------------------------------------------ entry point
+
+
+def _neighbour_checklist(rules: Path) -> Path | None:
+    """``checklist.md`` beside the rules, when it names them: a checklist of another rules file
+    in the same folder is not this one's to judge."""
+    from ..load.selection import checklist_rules
+
+    path = rules.parent / "checklist.md"
+    if not path.is_file():
+        return None
+    try:
+        named = checklist_rules(read_text(path))
+    except AssemblerError:
+        return None
+    return path if named is not None and named == rules.name else None
 
 
 def resolve_target(target: Path | None) -> tuple[Path | None, Path | None]:
@@ -732,8 +740,13 @@ def check_snippet_files(paths: list[Path], col: _Collector, *, jobs: int | None 
     return infos
 
 
-def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int | None = None) -> LintResult:
+def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int | None = None,
+         neighbour_checklist: bool = True) -> LintResult:
     """Check a rules file and its library (or a library folder, or one snippet file).
+
+    ``checklist``: check this checklist too; without it, a ``checklist.md`` beside the rules
+    is checked only when it names this rules file (``selection.checklist_rules``), and not
+    at all with ``neighbour_checklist=False``.
 
     ``jobs``: worker processes for large libraries (default: one per CPU; pass 1 when
     embedding lint in a process that must not fork, such as an office extension).
@@ -762,8 +775,10 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
     if rules_info is not None and library is not None and library.is_dir():
         _check_rules_against_library(rules_info, infos, col)
     if rules_info is not None:
-        checklist_path = checklist or rules_info.path.parent / "checklist.md"
-        if checklist_path.is_file():
+        checklist_path = checklist
+        if checklist_path is None and neighbour_checklist:
+            checklist_path = _neighbour_checklist(rules_info.path)
+        if checklist_path is not None and checklist_path.is_file():
             _check_checklist(checklist_path, rules_info, col)
     problems = sorted(col.problems, key=lambda p: (p.file != str(rules_path), p.file, p.line))
     return LintResult(problems=problems, rules=rules_path, library=library, snippets=len(infos))

@@ -62,6 +62,7 @@ class ReportText:
 
     body: str
     chars: int
+    signed: bool = False  # a Signature paragraph has text (see ``library.report_checks``)
 
 
 def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
@@ -70,16 +71,22 @@ def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
     Run once per report after a batch, so it skips what ``text.docx_paragraphs``
     spends on the rest of the package (a third of its time).
     """
-    from ..ooxml.text import report_paragraphs
+    from ..ooxml.text import TextParagraph, report_paragraphs
 
     lines: list[str] = []
     texts: list[str] = []
-    for p in report_paragraphs(docx, skip=SKIPPED_STYLES, file=file):
+    signature: list[str] = []
+
+    def skipped(p: TextParagraph) -> None:
+        if p.style == "Signature" and p.text.strip():
+            signature.append(p.text)
+
+    for p in report_paragraphs(docx, skip=SKIPPED_STYLES, file=file, on_skipped=skipped):
         texts.append(p.text)
         line = (p.number + p.text).strip()
         if line:
             lines.append(line)
-    return ReportText("\n".join(lines), count_chars("".join(texts)))
+    return ReportText("\n".join(lines), count_chars("".join(texts)), bool(signature))
 
 
 def count_chars(text: str) -> int:

@@ -30,10 +30,13 @@ RULES_KEYS = (
     "subheading",
     "max_chars",
     "similarity_threshold",
+    "new_snippets",
 )
 SECTION_KEYS = ("id", "heading", "intro", "snippets")
 ENTRY_KEYS = ("id", "when")
 SUBHEADING_MODES = ("separate", "run-in")
+#: How ``checklist --merge`` adds snippets the old checklist did not have.
+NEW_SNIPPET_MODES = ("unticked", "ticked")
 #: Names the pipeline puts in every context; rules and snippets may not declare them.
 RESERVED_NAMES = frozenset({"loop", "self", "range", "variants"})
 
@@ -77,6 +80,7 @@ class Rules:
     max_chars: int | None = None
     similarity_threshold: float | None = None
     lines: dict[str, int] = field(default_factory=dict)
+    new_snippets: str = "unticked"  # see NEW_SNIPPET_MODES
 
     def entries(self) -> Iterator[Entry]:
         """Every snippet use, in document order."""
@@ -231,6 +235,10 @@ def load_rules(path: Path) -> Rules:
     ):
         raise InputError("similarity_threshold 必须是 0～1 之间的数，如 0.8", file=path,
                          line=data.line_of("similarity_threshold"))
+    new_snippets = str(data.get("new_snippets") or "unticked")
+    if new_snippets not in NEW_SNIPPET_MODES:
+        raise InputError("new_snippets 只能是 unticked（刷新清单时新片段不勾选，默认）或 ticked（新片段勾选）",
+                         file=path, line=data.line_of("new_snippets"))
     rules = Rules(
         path=path,
         title=title,
@@ -247,6 +255,7 @@ def load_rules(path: Path) -> Rules:
         max_chars=max_chars,
         similarity_threshold=float(threshold) if threshold is not None else None,
         lines=dict(data.lines),
+        new_snippets=new_snippets,
     )
     seen: dict[str, int] = {}
     for entry in rules.entries():

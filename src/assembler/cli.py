@@ -84,7 +84,8 @@ def report_changes(batch: pipeline.BatchResult) -> None:
     parts.append(f"失败 {counts['failed']} 份")
     prefix = "试运行（未写入任何文件）：" if batch.dry_run else ""
     click.echo(f"{prefix}{verb}{'，'.join(parts)}；输出目录 {batch.outdir}"
-               + ("" if batch.dry_run else f"，清单 {batch.manifest}"))
+               + ("" if batch.dry_run else f"，清单 {batch.manifest}")
+               + (f"，汇总表 {batch.summary}" if batch.summary and not batch.dry_run else ""))
     if batch.dry_run:
         for report in batch.reports:
             if report.change and report.file and report.status != "failed":

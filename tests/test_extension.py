@@ -513,8 +513,10 @@ def test_save_checklist_writes_the_cli_format(office: Office, data: Path) -> Non
 @pytest.mark.office
 def test_batch_writes_reports_and_pdfs_and_reports_failures_like_the_cli(office: Office, data: Path) -> None:
     people = data / "people.yaml"
-    # 乙二 loses a value her report needs: her report fails, the others are written.
-    people.write_text(people.read_text(encoding="utf-8").replace("心得篇数: 2, ", ""), encoding="utf-8")
+    # 乙二 loses a value her report needs: her report fails, the others are written; 甲一's post
+    # is typed with half-width parentheses: a house style warning, listed as the CLI lists it.
+    people.write_text(people.read_text(encoding="utf-8").replace("心得篇数: 2, ", "")
+                      .replace("职务: 副镇长,", "职务: 副镇长(挂职),"), encoding="utf-8")
     outdir = data / "out"
     result = office.selftest([
         {"set": "rules_path", "value": str(data / "rules.yaml")},
@@ -543,6 +545,8 @@ def test_batch_writes_reports_and_pdfs_and_reports_failures_like_the_cli(office:
     assert cli.returncode == 1
     cli_errors = [line for line in cli.stderr.splitlines() if line.startswith("错误：")]
     assert cli_errors and all(line in summary.splitlines() for line in cli_errors)
+    cli_style = [line for line in cli.stderr.splitlines() if line.startswith("警告：") and "[punct.halfwidth]" in line]
+    assert len(cli_style) == 2 and all(line in summary.splitlines() for line in cli_style)
 
 
 @needs_office

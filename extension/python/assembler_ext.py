@@ -47,6 +47,8 @@ SERVICE_NAMES = ("org.assembler.extension.Assistant",)
 SETTINGS_FILE = "assembler-extension.json"
 LOG_FILE = "assembler-extension.log"
 LOG_LIMIT = 512 * 1024
+#: Per-report warnings listed in the batch message; the rest are in manifest.json.
+SHOWN_WARNINGS = 40
 CHECKLIST_NAME = "checklist.md"
 MIN_PYTHON = (3, 11)
 
@@ -866,9 +868,11 @@ class Controller:
         if written:
             lines.append("已写出：" + "、".join(written[:30]) + ("……" if len(written) > 30 else ""))
         lines += [f"警告：{warning}" for warning in batch.warnings]
-        for report in batch.skipped:
-            lines += [f"警告：{people_path}:第{report.row}行: {report.name}：{warning}"
-                      for warning in report.warnings]
+        warned = [f"警告：{people_path}:第{report.row}行: {report.name}：{warning}"
+                  for report in batch.reports if report.status != "failed" for warning in report.warnings]
+        lines += warned[:SHOWN_WARNINGS]
+        if len(warned) > SHOWN_WARNINGS:
+            lines.append(f"另有 {len(warned) - SHOWN_WARNINGS} 条警告，见 {outdir / 'manifest.json'}")
         lines += self._person_errors(batch, people_path)
         self.view.set_progress(1, 1)
         self.show_message("\n".join(lines), kind="error" if batch.failed else "info")

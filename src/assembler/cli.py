@@ -284,7 +284,10 @@ def preview(rules: Path, people: Path, person: str, checklist: Path | None, shee
     echo_err(f"正文 {shown.chars} 字（只计汉字，含各级标题，不含标题、副标题和落款{limit}）")
     for warning in [*shown.warnings, *([shown.warning] if shown.warning else [])]:
         echo_err(f"警告：{warning}")
-    if strict and (shown.warnings or shown.warning):
+    level = "错误" if project.style.severity == "error" else "警告"
+    for finding in shown.style:
+        echo_err(f"{level}：{finding}")
+    if strict and (shown.warnings or shown.warning or shown.style):
         echo_err("错误：有警告，按 --strict 视为失败")
         sys.exit(EXIT_PARTIAL)
     if png_dir is not None:

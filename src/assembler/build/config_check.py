@@ -43,8 +43,10 @@ def check_project(rules: Path, checklist: Path | None = None) -> None:
     ``checklist`` (only the one given: a build without a checklist does not read one).
 
     One process (``jobs=1``): the office extension calls this inside LibreOffice, which must not fork.
+    House style is not configuration (``style=False``): the build checks it on each report, dated
+    as that report is, and a wrong ``wording.yaml`` is refused when the project loads.
     """
-    result = lint(Path(rules), checklist=checklist, neighbour_checklist=False, jobs=1)
+    result = lint(Path(rules), checklist=checklist, neighbour_checklist=False, jobs=1, style=False)
     errors = result.errors
     if errors:
         raise ConfigurationError(errors, hint=lint_hint(Path(rules), len(errors)))

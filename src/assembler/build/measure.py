@@ -17,6 +17,8 @@ from ..library.report_checks import report_warnings
 from ..library.similarity import SIMILARITY_THRESHOLD, SimilarPair, report_text
 from ..load.rules import Rules
 from ..ooxml.properties import Stamper
+from ..style import StyleSettings
+from ..style.report import check_report
 from .results import MANIFEST_PAIRS, BatchResult, ReportResult
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ def note_measure(result: ReportResult, measured: Measured, max_chars: int | None
     if measure is None:
         return
     result.warnings.extend(measure.warnings)
+    (result.errors if measure.style_errors else result.warnings).extend(measure.style)
     result.chars = measure.chars
     warning = length_warning(measure.chars, max_chars)
     if warning:
@@ -85,6 +88,8 @@ class ReportMeasure:
     chars: int
     sketch: Sketch | None
     warnings: tuple[str, ...] = ()
+    style: tuple[str, ...] = ()  # house style findings (``style.report``), as messages
+    style_errors: bool = False  # the rules say ``style: strict``
 
 
 #: A report's measure (``None`` when unreadable) and a warning (``None`` when all went well).
@@ -92,26 +97,41 @@ Measured = tuple[ReportMeasure | None, str | None]
 
 
 def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True,
-                   checks: bool = False) -> ReportMeasure:
-    text = report_text(data, file=file)
+                   checks: bool = False, style: StyleSettings | None = None) -> ReportMeasure:
+    text = report_text(data, file=file, paragraphs=style is not None)
     warnings = tuple(report_warnings(text.body.split("\n"), signed=text.signed)) if checks else ()
+    found = tuple(check_report(text.paragraphs, style)) if style is not None else ()
+    strict = bool(found) and style is not None and style.severity == "error"
     if not sketches:
-        return ReportMeasure(text.chars, None, warnings)
+        return ReportMeasure(text.chars, None, warnings, found, strict)
     from ..library.nearcopies import sketch
 
-    return ReportMeasure(text.chars, sketch(text.body), warnings)
+    return ReportMeasure(text.chars, sketch(text.body), warnings, found, strict)
 
 
-def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool) -> tuple[bytes, Measured]:
+def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool,
+                       style: StyleSettings | None = None) -> tuple[bytes, Measured]:
     try:
         data = _STAMPER.stamp(data, props)
         problem = None
     except InputError as exc:
         problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
     try:
-        return data, (measure_report(data, sketches=sketches, checks=True), problem)
+        return data, (measure_report(data, sketches=sketches, checks=True, style=style), problem)
     except InputError:
         return data, (None, problem)
+
+
+@dataclass(frozen=True)
+class StampAndMeasure:
+    """``stamp_and_read``/``stamp_and_count`` that also checks the report's house style
+    (picklable: a spawned pool sends it to its workers)."""
+
+    sketches: bool
+    style: StyleSettings | None
+
+    def __call__(self, data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+        return _stamp_and_measure(data, props, sketches=self.sketches, style=self.style)
 
 
 def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
@@ -134,11 +154,13 @@ class StrictAfter:
 
     sketches: bool
     max_chars: int | None
+    style: StyleSettings | None = None  # house style findings count as warnings too
 
     def __call__(self, data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
-        data, measured = _stamp_and_measure(data, props, sketches=self.sketches)
+        data, measured = _stamp_and_measure(data, props, sketches=self.sketches, style=self.style)
         measure, problem = measured
-        warnings = [*(measure.warnings if measure is not None else ()), *([problem] if problem else [])]
+        warnings = [*(measure.warnings if measure is not None else ()), *(measure.style if measure is not None else ()),
+                    *([problem] if problem else [])]
         if measure is not None and (over := length_warning(measure.chars, self.max_chars)):
             warnings.append(over)
         if warnings:

@@ -10,6 +10,7 @@ from ..library.report_checks import report_warnings
 from ..library.similarity import SKIPPED_STYLES, count_chars
 from ..ooxml.text import docx_paragraphs
 from ..output import atomic_write
+from ..style.report import check_report
 from .measure import length_warning
 from .plan import PersonPlan
 from .project import Project
@@ -21,6 +22,7 @@ class Preview:
     chars: int  # as ``similarity.count_chars`` counts, body only
     warning: str | None  # beyond the rules' max_chars
     warnings: list[str] = field(default_factory=list)  # the report's text (``library.report_checks``)
+    style: list[str] = field(default_factory=list)  # house style findings (``style.report``)
 
 
 def preview(project: Project, plan: PersonPlan) -> Preview:
@@ -33,8 +35,9 @@ def preview(project: Project, plan: PersonPlan) -> Preview:
     chars = sum(count_chars(p.text) for p in body)
     signed = any(p.style == "Signature" and p.text.strip() for p in paragraphs)
     warnings = report_warnings([p.full for p in body], signed=signed)
+    style = check_report([(p.style, p.number, p.text) for p in paragraphs], project.style)
     return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars),
-                   warnings)
+                   warnings, style)
 
 
 def render_person(project: Project, plan: PersonPlan) -> bytes:

@@ -17,6 +17,8 @@ from ..load.snippets import Library, load_library
 from ..load.values import VarSpec
 from ..load.variables import collect_specs
 from ..ooxml.core_properties import build_time
+from ..style import StyleSettings
+from ..style.report import project_style
 from .assemble import assemble_template
 from .render import PreparedTemplate
 
@@ -31,6 +33,7 @@ class Project:
     specs: dict[str, VarSpec]
     declared_by: dict[str, list[str]]
     base_template: bytes
+    style: StyleSettings = field(default_factory=StyleSettings)  # house style checks on each report
     _templates: dict[frozenset[str], PreparedTemplate] = field(default_factory=dict)
     created: _dt.datetime = field(default_factory=build_time)  # every report's created/modified
 
@@ -90,4 +93,4 @@ def load_project(rules_path: Path, checklist_path: Path | None = None, *, librar
     else:
         base = default_base_template()
     return Project(rules=rules, library=snippets, checklist=checklist, specs=specs,
-                   declared_by=declared_by, base_template=base)
+                   declared_by=declared_by, base_template=base, style=project_style(rules.style, rules.path))

@@ -101,6 +101,7 @@ class BatchResult:
     similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
     similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
     max_chars: int | None = None
+    strict_style: bool = False  # ``style: strict``: style findings are errors (exit code 1)
     summary: Path | None = None  # 汇总.xlsx (``summary_sheet``)
     dry_run: bool = False
     #: Report files in the folder that this run's people do not have (see ``incremental.KEPT``):
@@ -139,7 +140,14 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_PARTIAL if self.counts()["failed"] else EXIT_OK
+        if self.counts()["failed"] or self.style_errors:
+            return EXIT_PARTIAL
+        return EXIT_OK
+
+    @property
+    def style_errors(self) -> bool:
+        """``style: strict`` and some report broke a house style rule (written all the same)."""
+        return self.strict_style and any(report.errors for report in self.reports if report.status == "written")
 
 
 class Results:

@@ -27,6 +27,7 @@ from .incremental import PROTECTED, Decision, ReportIndex, decide, drop_journal,
 from .measure import (
     Measured,
     ReportMeasure,
+    StampAndMeasure,
     StrictAfter,
     compare_batch,
     measured_before,
@@ -299,6 +300,7 @@ def build(
     overwrite_edited: bool = False,
     dry_run: bool = False,
     strict: bool = False,
+    check_style: bool = True,
 ) -> BatchResult:
     """Build every person's report into ``outdir``, incrementally.
 
@@ -309,7 +311,9 @@ def build(
     Each report is stamped with its provenance and measured in its worker (``stamp_and_read``),
     and the batch is compared for near copies (``similarity_threshold``: the rules'
     ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``). ``strict``: a
-    report with a warning is that person's failure, and is not written.
+    report with a warning (house style findings included) is that person's failure, and is not
+    written. ``check_style``: the house style checks (``style``, as the rules' ``style`` says) on
+    each report, in the same worker step.
     """
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
@@ -318,9 +322,12 @@ def build(
     outdir = Path(outdir)
     index = ReportIndex.load(outdir)
     reuse = _PlanReuse(project, typed_common, people, outdir, keep=not dry_run)
+    style = project.style if check_style and project.style.enabled else None
     measure: After
     if strict:
-        measure = StrictAfter(near is not None, project.rules.max_chars)
+        measure = StrictAfter(near is not None, project.rules.max_chars, style)
+    elif style is not None:
+        measure = StampAndMeasure(sketches=near is not None, style=style)
     else:
         measure = stamp_and_read if near is not None else stamp_and_count
     try:
@@ -330,7 +337,8 @@ def build(
         stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress,
                            after=_Finish(outdir, measure), dry_run=dry_run)
         batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
-                            max_chars=project.rules.max_chars, kept=kind.kept, dry_run=dry_run)
+                            max_chars=project.rules.max_chars, kept=kind.kept, dry_run=dry_run,
+                            strict_style=style is not None and style.severity == "error")
         if dry_run:
             return batch
         rendered = sum(1 for decision in kind.decisions if decision is not None and decision.render)

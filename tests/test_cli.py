@@ -120,15 +120,19 @@ def test_values_are_escaped(mini):
     assert any("张三&李四<测试>" in p.text for p in docx.Document(str(target)).paragraphs)
 
 
-def test_existing_files_are_not_overwritten_without_force(mini):
+def test_edited_reports_are_not_overwritten_even_with_force(mini):
     build(mini)
     target = mini / "out" / "2022年度述职述廉报告-甲一.docx"
+    beside = mini / "out" / "2022年度述职述廉报告-甲一（新版）.docx"
     target.write_bytes(b"mine")
-    result, _ = build(mini)
-    assert result.exit_code == 0
-    assert target.read_bytes() == b"mine" and "--force" in result.output
-    result, _ = build(mini, None, "--force")
-    assert result.exit_code == 0 and target.read_bytes() != b"mine"
+    for extra in ((), ("--force",)):
+        result, _ = build(mini, None, *extra)
+        assert result.exit_code == 0, result.output
+        assert target.read_bytes() == b"mine" and "--overwrite-edited" in result.output
+        assert "甲一：2022年度述职述廉报告-甲一.docx → 2022年度述职述廉报告-甲一（新版）.docx" in result.output
+        assert "甲一" in docx_text(beside.read_bytes())
+    result, _ = build(mini, None, "--overwrite-edited")
+    assert result.exit_code == 0 and "甲一" in docx_text(target.read_bytes())
 
 
 def test_bad_rules_exit_2_and_nothing_written(mini):

@@ -178,14 +178,31 @@ def test_office_that_always_hangs_fails_that_document_only(tmp_path, pools):
 
 
 def test_corrupt_document_among_good_ones(tmp_path, pools):
-    """A broken file where a report should be: skipped (no --force), then its PDF fails, named."""
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "2022年度述职述廉报告-人员4.docx").write_bytes(b"PK\x03\x04 this is not a document")
+    """A broken .docx that the manifest vouches for, its PDF missing: a rerun leaves the .docx (its
+    inputs did not change) but converts it, as a PDF follows its .docx; the conversion fails, named,
+    and the others' PDFs are left as they are."""
+    import hashlib
+
     result, out = _build(tmp_path)
+    assert result.exit_code == 0, result.output
+    target = out / "2022年度述职述廉报告-人员4.docx"
+    broken = b"PK\x03\x04 this is not a document"
+    target.write_bytes(broken)
+    target.with_suffix(".pdf").unlink()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["reports"]:
+        if entry["file"] == target.name:
+            entry["sha256"] = hashlib.sha256(broken).hexdigest()
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    others = {path.name: path.stat().st_mtime_ns for path in out.glob("*.pdf")}
+    result = run_cli("build", tmp_path / "lib" / "rules.yaml", "--people", tmp_path / "people.yaml", "--checklist",
+                     tmp_path / "lib" / "checklist.md", "-o", out, "--pdf", "--timeout", TIMEOUT, "--jobs", "2")
+    assert result.exception is None, repr(result.exception)
     assert result.exit_code == 1, result.output
     _check(out, {"人员4": "转换 PDF 失败"})
     assert "人员4" in result.output and "转换 PDF 失败" in result.output
+    assert target.read_bytes() == broken
+    assert {path.name: path.stat().st_mtime_ns for path in out.glob("*.pdf")} == others
 
 
 def test_assembler_pdf_names_each_failure(tmp_path, pools):

@@ -122,7 +122,7 @@ def test_hostile_output_name_in_rules_stays_in_outdir(tmp_path, output_name):
 # ---------------------------------------------------------------- no overwrite
 
 
-def test_existing_files_are_never_overwritten_without_force(tmp_path):
+def test_existing_files_are_never_overwritten_without_overwrite_edited(tmp_path):
     lib = copy_mini(tmp_path)
     people = write_people(tmp_path / "people.yaml", [PERSON])
     out = tmp_path / "out"
@@ -134,14 +134,16 @@ def test_existing_files_are_never_overwritten_without_force(tmp_path):
     link = out / "2022年度述职述廉报告-乙二.docx"
     link.symlink_to(outside)
     people = write_people(tmp_path / "people.yaml", [PERSON, dict(PERSON, 姓名="乙二")])
-    result = build_cli(lib, people, out)
-    assert_clean_exit(result)
-    assert result.exit_code == 0
-    assert target.read_bytes() == b"my own edits"
-    assert outside.read_bytes() == b"not yours" and link.is_symlink()
-    assert result.output.count("已存在，未覆盖") == 2, result.output
-    # --force replaces the files themselves, never what a link points to.
-    result = build_cli(lib, people, out, "--force")
+    for extra in ((), ("--force",)):  # files no build recorded: never overwritten, not even with --force
+        result = build_cli(lib, people, out, *extra)
+        assert_clean_exit(result)
+        assert result.exit_code == 0
+        assert target.read_bytes() == b"my own edits"
+        assert outside.read_bytes() == b"not yours" and link.is_symlink()
+        assert "以下 2 人的报告在生成后被手工修改过，未覆盖，新版本另存" in result.output, result.output
+        assert "甲一" in docx_text(out / "2022年度述职述廉报告-甲一（新版）.docx")
+    # --overwrite-edited replaces the files themselves, never what a link points to.
+    result = build_cli(lib, people, out, "--overwrite-edited")
     assert result.exit_code == 0, result.output
     assert "甲一" in docx_text(target)
     assert not link.is_symlink() and "乙二" in docx_text(link)

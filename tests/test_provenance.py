@@ -229,17 +229,26 @@ def test_uncommitted_changes_and_new_hashes_are_recorded(mini_repo):
     assert {e["provenance"]["library_commit"] for e in manifest["reports"]} == {git(mini_repo, "rev-parse", "HEAD")}
 
 
-def test_skipped_and_failed_reports_claim_no_provenance(mini_repo):
+def test_unchanged_reports_keep_the_provenance_of_their_build_and_failed_claim_none(mini_repo):
     assert build_mini(mini_repo).exit_code == 0
+    first = git(mini_repo, "rev-parse", "HEAD")
+    (mini_repo / "notes.txt").write_text("另一处修改", encoding="utf-8")
+    git(mini_repo, "add", "notes.txt")
+    git(mini_repo, "commit", "-q", "-m", "与片段无关的提交")
     people = mini_repo / "people.yaml"
     people.write_text(people.read_text(encoding="utf-8").replace("心得篇数: 1, ", ""), encoding="utf-8")
     (mini_repo / "out" / "2022年度述职述廉报告-甲一.docx").unlink()
     result = build_mini(mini_repo)
     assert result.exit_code == 1
-    by_name = {e["name"]: e for e in json.loads((mini_repo / "out" / "manifest.json").read_text(encoding="utf-8"))
-               ["reports"]}
+    reports = json.loads((mini_repo / "out" / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    by_name = {e["name"]: e for e in reports if e.get("change") != "kept"}
     assert by_name["甲一"]["status"] == "written" and by_name["甲一"]["provenance"]["snippets"]
-    assert by_name["乙二"]["status"] == "skipped" and "provenance" not in by_name["乙二"]
+    # 丙三's report of the first build is still in the folder: described as it was, not claimed by this run
+    [kept] = [e for e in reports if e.get("change") == "kept"]
+    assert kept["file"] == "2022年度述职述廉报告-丙三.docx" and kept["provenance"]["library_commit"] == first
+    assert by_name["甲一"]["provenance"]["library_commit"] == git(mini_repo, "rev-parse", "HEAD") != first
+    assert by_name["乙二"]["status"] == "skipped" and by_name["乙二"]["change"] == "unchanged"
+    assert by_name["乙二"]["provenance"]["library_commit"] == first  # what its file says
     assert by_name["丙三"]["status"] == "failed" and "provenance" not in by_name["丙三"]
 
 

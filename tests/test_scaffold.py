@@ -89,13 +89,16 @@ def test_init_into_an_empty_folder_and_git(tmp_path):
 
 def test_pre_commit_hook_definition():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    [hook, fix] = hooks
+    hook, fix, diff = hooks
     assert hook["id"] == "assembler-lint"
     assert hook["entry"] == "assembler lint"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
     assert fix["id"] == "assembler-lint-fix" and fix["entry"] == "assembler lint --fix"
     assert fix["files"] == hook["files"] and fix["pass_filenames"] is False
+    # the change impact runs on demand only (manual stage): a report-changing commit is not refused
+    assert diff["id"] == "assembler-diff" and diff["entry"] == "assembler diff"
+    assert diff["stages"] == ["manual"] and diff["pass_filenames"] is False and diff["verbose"] is True
 
 
 def test_pre_commit_hook_of_a_new_library_runs_the_lint_for_real(tmp_path):

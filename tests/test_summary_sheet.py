@@ -35,21 +35,26 @@ def test_one_row_per_person_with_what_happened(mini):
     path.write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
     out = mini / "out"
     out.mkdir()
-    (out / "2022年度述职述廉报告-丙三.docx").write_bytes((mini / "rules.yaml").read_bytes())  # 丙三 is skipped
+    # a file no build recorded where 丙三's report goes: left alone, 丙三's report written beside it
+    (out / "2022年度述职述廉报告-丙三.docx").write_bytes((mini / "rules.yaml").read_bytes())
     result = build(mini, path, out)
     assert result.exit_code == 1, result.output
     assert "汇总.xlsx" in result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     rows = sheet_rows(out / "汇总.xlsx")
     assert [row["姓名"] for row in rows] == ["甲一", "乙二", "丙三"]
-    assert [row["结果"] for row in rows] == ["已生成", "失败", "已跳过"]
+    assert [row["结果"] for row in rows] == ["已生成", "失败", "已生成"]
     jia = rows[0]
     first = manifest["reports"][0]
     assert jia["文件"] == first["file"] and jia["正文字数"] == first["chars"] > 0
     assert jia["所用片段"] == "、".join(first["snippets"])
     assert "发展党员数" in rows[1]["错误"] and rows[1]["文件"] in (None, "")
-    assert "已存在" in rows[2]["警告"]
-    assert not list(out.glob(".*")) and not list(out.glob("*.tmp"))  # written atomically, nothing left over
+    assert rows[2]["文件"] == "2022年度述职述廉报告-丙三（新版）.docx" and "未覆盖" in rows[2]["警告"]
+    # written atomically, nothing left over (but the plans kept for the next run, build/plancache.py)
+    assert [p.name for p in out.glob(".*")] == [".assembler-plans"] and not list(out.glob("*.tmp"))
+    again = build(mini, path, out)  # nothing changed: 甲一's report is left as it is
+    assert again.exit_code == 1, again.output
+    assert [row["结果"] for row in sheet_rows(out / "汇总.xlsx")] == ["已跳过", "失败", "已跳过"]
 
 
 def test_same_inputs_same_bytes_under_source_date_epoch(mini, monkeypatch):

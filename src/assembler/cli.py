@@ -64,10 +64,38 @@ def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
         for message in report.messages(people):
             echo_err(message)
     counts = batch.counts()
+    if batch.dry_run or any(report.change for report in batch.reports[:1]) or batch.kept:
+        report_changes(batch)
+        return
     click.echo(
         f"已生成 {counts['written']} 份，跳过 {counts['skipped']} 份，失败 {counts['failed']} 份；"
         f"输出目录 {batch.outdir}，清单 {batch.manifest}" + (f"，汇总表 {batch.summary}" if batch.summary else "")
     )
+
+
+def report_changes(batch: pipeline.BatchResult) -> None:
+    """A build's summary by group: 新建, 已更新, 未变, 手工修改过, 不在本次人员中, 失败."""
+    from .build.incremental import CHANGE_LABELS, PROTECTED
+
+    changes = batch.changes()
+    counts = batch.counts()
+    verb = "将" if batch.dry_run else ""
+    parts = [f"{CHANGE_LABELS[change]} {count} 份" for change, count in changes.items() if count]
+    parts.append(f"失败 {counts['failed']} 份")
+    prefix = "试运行（未写入任何文件）：" if batch.dry_run else ""
+    click.echo(f"{prefix}{verb}{'，'.join(parts)}；输出目录 {batch.outdir}"
+               + ("" if batch.dry_run else f"，清单 {batch.manifest}")
+               + (f"，汇总表 {batch.summary}" if batch.summary and not batch.dry_run else ""))
+    if batch.dry_run:
+        for report in batch.reports:
+            if report.change and report.file and report.status != "failed":
+                click.echo(f"  {CHANGE_LABELS[report.change]}：{report.file.name}")
+    protected = [report for report in batch.reports if report.change == PROTECTED and report.status != "failed"]
+    if protected:
+        click.echo(f"以下 {len(protected)} 人的报告在生成后被手工修改过，未覆盖，新版本另存：")
+        for report in protected:
+            edited = report.edited.name if report.edited else ""
+            click.echo(f"  {report.name}：{edited} → {report.file.name if report.file else ''}")
 
 
 rules_argument = click.argument("rules", type=click.Path(path_type=Path, dir_okay=False))
@@ -81,6 +109,11 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="变量
 vars_option = click.option("--vars", "vars_file", type=click.Path(path_type=Path, dir_okay=False),
                            help="所有人共用的值（YAML/JSON 文件）。")
 force_option = click.option("--force", is_flag=True, help="覆盖已存在的文件。")
+build_force_option = click.option("--force", is_flag=True,
+                                  help="全部重新生成，不论输入是否变化（手工修改过的报告仍不覆盖）。")
+overwrite_edited_option = click.option("--overwrite-edited", is_flag=True,
+                                       help="连手工修改过的报告也覆盖（手工修改会丢失）。")
+dry_run_option = click.option("--dry-run", is_flag=True, help="只列出将新建、更新、保留和保护的报告，不写任何文件。")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
                            help="并行进程数（默认等于 CPU 核数）。")
 strict_option = click.option("--strict", is_flag=True,
@@ -177,6 +210,7 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
 
 
 @main.command(help="按规则和人员表批量生成报告（每人一份 .docx，外加 manifest.json）。"
+                   "重复运行时只重新生成输入有变化的报告，其余不动；手工修改过的报告不会被覆盖，新版本另存为“…（新版）.docx”。"
                    "列出每份报告的正文字数（只计汉字，含各级标题，不含标题、副标题和落款），"
                    "超过规则中的 max_chars 时警告；生成后两两比较报告，相似度过高时警告。")
 @rules_argument
@@ -186,7 +220,9 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
 @sheet_option
 @set_option
 @vars_option
-@force_option
+@build_force_option
+@overwrite_edited_option
+@dry_run_option
 @variant_option
 @jobs_option
 @click.option("--pdf", is_flag=True, help="同时通过 LibreOffice 生成 PDF（放在 .docx 旁边）。")
@@ -197,18 +233,19 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
 @click.option("--no-similar", is_flag=True, help="生成后不比较报告之间的相似度。")
 @strict_option
 def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet: str | None,
-          assignments: tuple[str, ...], vars_file: Path | None, force: bool, variant: int | None,
-          jobs: int | None, pdf: bool, timeout: float, similar_threshold: float | None, no_similar: bool,
-          strict: bool) -> None:
-    if pdf:
+          assignments: tuple[str, ...], vars_file: Path | None, force: bool, overwrite_edited: bool, dry_run: bool,
+          variant: int | None, jobs: int | None, pdf: bool, timeout: float, similar_threshold: float | None,
+          no_similar: bool, strict: bool) -> None:
+    if pdf and not dry_run:
         pipeline.check_office()
     project = pipeline.load_project(rules, checklist)
     common = pipeline.common_values(assignments, vars_file)
     with progress_bar("生成中") as progress:
         batch = pipeline.build(project, people, outdir, sheet=sheet, common=common, force=force, progress=progress,
                                variant=variant, jobs=jobs, similarity_threshold=similar_threshold,
-                               check_similarity=not no_similar, strict=strict)
-    if pdf:
+                               check_similarity=not no_similar, overwrite_edited=overwrite_edited, dry_run=dry_run,
+                               strict=strict)
+    if pdf and not dry_run:
         with progress_bar("转换 PDF") as progress:
             pipeline.add_pdfs(batch, jobs=jobs, timeout=timeout, progress=progress, project=project, people=people)
     report_batch(batch, people)

@@ -8,7 +8,7 @@ Python loader adds exactly that folder to ``sys.path``.
 
 lxml is left out on purpose: it is compiled, and must match the Python that
 LibreOffice runs (on Debian the system ``python3-lxml``). Other compiled parts
-(``.so``/``.pyd``) are skipped too; markupsafe, PyYAML and charset-normalizer
+(``.so``/``.pyd``) are skipped too; markupsafe, PyYAML, charset-normalizer and ijson
 then use their pure-Python code.
 """
 
@@ -43,6 +43,7 @@ BUNDLED_MODULES = (
     "openpyxl",
     "et_xmlfile",
     "charset_normalizer",
+    "ijson",
     "typing_extensions",
 )
 #: Compiled code and build leftovers never go into the .oxt.

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, PersonError
 from ..library.report_checks import report_warnings
-from ..library.similarity import SIMILARITY_THRESHOLD, report_text
+from ..library.similarity import SIMILARITY_THRESHOLD, SimilarPair, report_text
 from ..load.rules import Rules
 from ..ooxml.properties import Stamper
 from ..style import StyleSettings
@@ -48,7 +48,26 @@ def note_measure(result: ReportResult, measured: Measured, max_chars: int | None
     if warning:
         result.warnings.append(warning)
     if near is not None and measure.sketch is not None and result.file is not None:
+        from .incremental import encode_sketch
+
         near.add(result.file.name, measure.sketch)
+        result.sketch = encode_sketch(measure.sketch.size, measure.sketch.values)
+
+
+def measured_before(recorded: Any, near: NearCopies | None) -> bool:
+    """Whether the manifest holds what the batch needs of an untouched report (no need to read it)."""
+    if recorded is None or recorded.chars is None:
+        return False
+    return near is None or sketch_of(recorded.sketch) is not None
+
+
+def sketch_of(raw: bytes | None) -> Sketch | None:
+    """A sketch as ``incremental.decode_sketch`` gives it back from the manifest (size, then values)."""
+    from ..library.nearcopies import K, Sketch
+
+    if raw is None or len(raw) != 4 + 4 * K:
+        return None
+    return Sketch(int.from_bytes(raw[:4], "little"), raw[4:])
 
 
 def rules_threshold(rules: Rules) -> float:
@@ -216,6 +235,38 @@ def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> Non
     batch.similar_total = max(found.total, len(pairs))
     batch.similar_approximate = found.approximate
     batch.similarity_threshold = threshold
+    _warn_pairs(batch, threshold)
+
+
+def same_comparison(batch: BatchResult, threshold: float, index: Any) -> bool:
+    """A rerun that rendered nothing, over the same reports: the last build's comparison still holds.
+
+    Takes its pairs from the old manifest (``index.head``: so an unchanged rerun does not score
+    pairs again) when they were found at the same threshold among exactly these reports; else ``False``.
+    """
+    head = index.head
+    if head.get("similarity_threshold") != threshold:
+        return False
+    names = {report.file.name for report in batch.reports if report.file is not None and report.status != "failed"}
+    if names != index.compared:
+        return False
+    similar, total = head.get("similar"), head.get("similar_pairs")
+    if not isinstance(similar, list) or not isinstance(total, int):
+        return False
+    try:
+        pairs = [SimilarPair(a=item["a"], b=item["b"], score=item["score"], shared=list(item["shared"]),
+                             containment=item["containment"]) for item in similar]
+    except (KeyError, TypeError):
+        return False
+    batch.similar, batch.similar_total = pairs, total
+    batch.similar_approximate = bool(head.get("similar_pairs_at_least"))
+    batch.similarity_threshold = threshold
+    _warn_pairs(batch, threshold)
+    return True
+
+
+def _warn_pairs(batch: BatchResult, threshold: float) -> None:
+    pairs = batch.similar or []
     for pair in pairs[:WARNED_PAIRS]:
         shared = f"；共同段落如“{_shorten(pair.shared[0])}”" if pair.shared else ""
         batch.warnings.append(
@@ -224,7 +275,7 @@ def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> Non
         )
     more = batch.similar_total - min(len(pairs), WARNED_PAIRS)
     if more > 0:
-        at_least = "至少" if found.approximate else ""
+        at_least = "至少" if batch.similar_approximate else ""
         batch.warnings.append(f"另有{at_least} {more} 对报告的相似度不低于 {threshold:.2f}，"
                               f"见 manifest.json 中的 similar，或运行 assembler similar {batch.outdir}")
 

@@ -27,10 +27,22 @@ PdfConverter = Callable[[list[Path]], list[tuple[Path | None, str | None]]]
 def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60.0,
              progress: Progress | None = None, project: Project | None = None, people: Path | None = None,
              convert: PdfConverter | None = None) -> None:
-    """Convert the batch's written reports to PDF beside them; a failed conversion fails that person."""
-    chosen = [(index, report.file) for index, report in enumerate(batch.reports)
-              if report.status in ("written", "skipped") and report.file]
+    """Convert the batch's reports to PDF beside them; a failed conversion fails that person.
+
+    A PDF follows its .docx: converted when the report was written by this batch, or when its
+    PDF is missing or older than the .docx; an up-to-date PDF is left as it is.
+    """
+    chosen: list[tuple[int, Path]] = []
+    for index, report in enumerate(batch.reports):
+        if report.status not in ("written", "skipped") or not report.file:
+            continue
+        if report.status == "skipped" and _pdf_current(report.file):
+            report.pdf = report.file.with_suffix(".pdf")
+            batch.reports[index] = report
+            continue
+        chosen.append((index, report.file))
     if not chosen:
+        write_records(batch, manifest_data(batch, project=project, people=people))
         return
     if convert is None:
         from ..office import convert_to_pdf
@@ -50,3 +62,10 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
         batch.reports[index] = report
     write_records(batch, manifest_data(batch, project=project, people=people))
 
+
+def _pdf_current(docx: Path) -> bool:
+    """Whether the PDF beside an untouched report is there and not older than it."""
+    try:
+        return docx.with_suffix(".pdf").stat().st_mtime_ns >= docx.stat().st_mtime_ns
+    except OSError:
+        return False

@@ -64,26 +64,33 @@ def default_base_template() -> bytes:
     return base_template_bytes()
 
 
-def load_project(rules_path: Path, checklist_path: Path | None = None) -> Project:
+def load_project(rules_path: Path, checklist_path: Path | None = None, *, library: Path | None = None) -> Project:
     """The rules, their library and the checklist, once every configuration error has been
-    listed at once (``config_check``: lint's collector) if there is any."""
+    listed at once (``config_check``: lint's collector) if there is any. ``library``: the snippet
+    folder to use instead of the rules' own (``assembler diff`` with the rules outside the library's
+    repository: that folder is checked as it loads)."""
     from .config_check import check_project
 
-    check_project(Path(rules_path), Path(checklist_path) if checklist_path else None)
+    if library is None:
+        check_project(Path(rules_path), Path(checklist_path) if checklist_path else None)
     rules = load_rules(Path(rules_path))
-    library = load_library(rules.library)
+    if library is not None:
+        import dataclasses
+
+        rules = dataclasses.replace(rules, library=Path(library))
+    snippets = load_library(rules.library)
     for entry in rules.entries():
-        if entry.id not in library:
+        if entry.id not in snippets:
             raise InputError(
                 f"片段“{entry.id}”在片段库 {rules.library} 中不存在；请检查拼写，或先添加该片段文件",
                 file=rules.path,
                 line=entry.line,
             )
-    specs, declared_by = collect_specs(rules, library)
+    specs, declared_by = collect_specs(rules, snippets)
     checklist = read_checklist(Path(checklist_path), rules) if checklist_path else None
     if rules.base_template is not None:
         base = rules.base_template.read_bytes()
     else:
         base = default_base_template()
-    return Project(rules=rules, library=library, checklist=checklist, specs=specs,
+    return Project(rules=rules, library=snippets, checklist=checklist, specs=specs,
                    declared_by=declared_by, base_template=base, style=project_style(rules.style, rules.path))

@@ -47,6 +47,11 @@ class ReportResult:
     variants: Mapping[str, int] = field(default_factory=dict)
     provenance: dict[str, Any] | None = None  # library commit and snippet hashes (build only)
     chars: int | None = None  # Chinese characters in the body (build only), see similarity.count_chars
+    change: str | None = None  # build only: created | updated | unchanged | protected | kept (see incremental)
+    fingerprint: str | None = None  # build only: the inputs that shaped the report (see fingerprint)
+    sha256: str | None = None  # build only: the bytes of the file as written
+    edited: Path | None = None  # protected: the file edited by hand, left alone beside ``file``
+    sketch: str | None = None  # build only: the near-copy sketch (see incremental.encode_sketch)
 
     def to_json(self, outdir: Path) -> dict[str, Any]:
         data = {
@@ -64,6 +69,15 @@ class ReportResult:
             data["chars"] = self.chars
         if self.provenance is not None:
             data["provenance"] = self.provenance
+        if self.change is not None:
+            data["change"] = self.change
+        if self.fingerprint is not None:
+            data["fingerprint"] = self.fingerprint
+            data["sha256"] = self.sha256
+        if self.edited is not None:
+            data["edited"] = self.edited.name
+        if self.sketch is not None:
+            data["sketch"] = self.sketch
         return data
 
     def messages(self, people: Path | str | None) -> list[str]:
@@ -89,6 +103,21 @@ class BatchResult:
     max_chars: int | None = None
     strict_style: bool = False  # ``style: strict``: style findings are errors (exit code 1)
     summary: Path | None = None  # 汇总.xlsx (``summary_sheet``)
+    dry_run: bool = False
+    #: Report files in the folder that this run's people do not have (see ``incremental.KEPT``):
+    #: left alone, and still described by manifest.json.
+    kept: list[str] = field(default_factory=list)
+
+    def changes(self) -> dict[str, int]:
+        """Reports per change (created, updated, unchanged, protected, kept): a build's summary."""
+        from .incremental import CHANGES, KEPT
+
+        counts = dict.fromkeys(CHANGES, 0)
+        for report in self.reports:
+            if report.change is not None and report.status != "failed":
+                counts[report.change] += 1
+        counts[KEPT] = len(self.kept)
+        return counts
 
     def counts(self) -> dict[str, int]:
         """Reports per status (written, skipped, failed), without holding them all."""
@@ -167,14 +196,14 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
         "people": str(people) if people else None,
         "warnings": batch.warnings,
         "summary": batch.counts(),
-        "reports": (report.to_json(batch.outdir) for report in batch.reports),  # written one by one
     }
     if project is not None:
+        data["changes"] = batch.changes()
         data["rules"] = str(project.rules.path)
         data["checklist"] = str(project.checklist.path) if project.checklist else None
     if batch.max_chars is not None:
         data["max_chars"] = batch.max_chars
-    if batch.similar is not None:
+    if batch.similar is not None:  # before the reports: a rerun reads it without reading them
         data["similarity_threshold"] = batch.similarity_threshold
         data["similar_pairs"] = batch.similar_total
         if batch.similar_approximate:
@@ -183,5 +212,16 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
                             "shared": pair.shared} for pair in batch.similar[:MANIFEST_PAIRS]]
     if template is not None:
         data["template"] = str(template)
+    data["reports"] = _manifest_reports(batch)  # written one by one
     return data
+
+
+def _manifest_reports(batch: BatchResult) -> Iterator[dict[str, Any]]:
+    """This run's reports, then those of the folder it left alone (read again from the old manifest)."""
+    for report in batch.reports:
+        yield report.to_json(batch.outdir)
+    if batch.kept:
+        from .incremental import carried_entries
+
+        yield from carried_entries(batch.outdir, batch.kept)
 

@@ -22,20 +22,27 @@ from ..load.people import PersonRow, open_people, plain_values
 from ..output import NameAllocator, remove_stale_temps, safe_filename
 from ..template.environment import render_text
 from .batch import After, RenderJob, render_jobs
+from .fingerprint import BatchFingerprint, file_digest
+from .incremental import PROTECTED, Decision, ReportIndex, decide, drop_journal, journal
 from .measure import (
     Measured,
+    ReportMeasure,
     StampAndMeasure,
     StrictAfter,
     compare_batch,
+    measured_before,
     near_copies,
     note_measure,
     read_reports,
     rules_threshold,
+    same_comparison,
+    sketch_of,
     stamp_and_count,
     stamp_and_read,
     strict_failure,
 )
 from .plan import People, PersonPlan, give_variants, person_name, plan_row, stream_people, type_common, variant_dealer
+from .plancache import PlanCache, PlanCacheWriter, project_key, row_key
 from .project import Project
 from .render import PreparedTemplate
 from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data, write_records
@@ -55,8 +62,9 @@ class BatchKind(Protocol):
         """A row read in the first pass: what to spool for it and whether it will be rendered
         (``None``: the row is left out of the batch)."""
 
-    def between(self) -> None:
-        """After the first pass, before anything is written."""
+    def between(self, spool: Spool) -> int | None:
+        """After the first pass, before anything is written; may walk the spool and say how many
+        reports the batch renders after all (``None``: as the first pass counted)."""
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
         """A spooled item in the second pass: its result, and its render job if it is to be written."""
@@ -70,8 +78,10 @@ class BatchKind(Protocol):
 
 def run_batch(kind: BatchKind, rows: Iterable[PersonRow], outdir: Path,
               templates: Callable[[Any], PreparedTemplate], *, jobs: int | None = None,
-              after: After | None = None, progress: Progress | None = None) -> SpooledList[ReportResult]:
-    """The two passes; returns the results in people order (on disk)."""
+              after: After | None = None, progress: Progress | None = None,
+              dry_run: bool = False) -> SpooledList[ReportResult]:
+    """The two passes; returns the results in people order (on disk). ``dry_run``: the results as
+    they would be (status "written" for the reports that would be), nothing rendered or written."""
     with Spool() as spool:
         to_render = 0
         for row in rows:
@@ -81,7 +91,17 @@ def run_batch(kind: BatchKind, rows: Iterable[PersonRow], outdir: Path,
             item, renders = kept
             spool.append(item)
             to_render += renders
-        kind.between()
+        counted = kind.between(spool)
+        to_render = to_render if counted is None else counted
+        if dry_run:
+            planned = Results()
+            for position, item in enumerate(spool):
+                result, job = kind.second(position, item)
+                if job is not None:
+                    result.status = "written"  # would be
+                planned.open(position, result)
+            planned.settle(len(spool))
+            return planned.stored
         outdir.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(outdir)
         results = Results(kind.final)
@@ -99,6 +119,7 @@ def run_batch(kind: BatchKind, rows: Iterable[PersonRow], outdir: Path,
             if outcome.error:
                 result.errors.append(outcome.error)
                 result.provenance = None
+                result.fingerprint = None
             else:
                 result.status = "written"
                 kind.written(result, outcome.value)
@@ -112,17 +133,22 @@ def run_batch(kind: BatchKind, rows: Iterable[PersonRow], outdir: Path,
 
 
 class _Assembled:
-    """A build: rows planned (spooled as dealer index, plan, file name, skip), variants dealt over
-    the whole file, reports stamped and measured, skipped reports measured as they are."""
+    """A build: rows planned (or their last plans reused, ``_PlanReuse``) and spooled as (dealer
+    index, plan, file name); between the passes variants are dealt over the whole file and each
+    report's fingerprint decides what happens to its file (``incremental.decide``); reports written
+    are stamped and measured, untouched ones measured from the manifest (or read when it lacks that)."""
 
     def __init__(self, project: Project, people: People, common: Mapping[str, Any], outdir: Path, *,
-                 only: Callable[[PersonPlan], bool] | None, force: bool, variant: int | None,
-                 jobs: int | None, near: NearCopies | None, strict: bool = False) -> None:
+                 only: Callable[[PersonPlan], bool] | None, force: bool, overwrite_edited: bool,
+                 variant: int | None, jobs: int | None, near: NearCopies | None, index: ReportIndex,
+                 reuse: _PlanReuse, strict: bool = False) -> None:
         self.project, self.people, self.common, self.outdir = project, people, common, outdir
-        self.only, self.force, self.jobs, self.near, self.strict = only, force, jobs, near, strict
+        self.only, self.force, self.overwrite_edited, self.jobs, self.near = only, force, overwrite_edited, jobs, near
+        self.index, self.reuse, self.strict = index, reuse, strict
         self.dealer: VariantDealer = variant_dealer(project, variant)
         self.names = NameAllocator()
-        self.skipped: dict[int, str] = {}  # spool position → file left as it was
+        self.decisions: list[Decision | None] = []  # by spool position; None: no report (failed)
+        self.kept: list[str] = []
         self.skipped_measures: dict[int, Measured] = {}
         self.provenance: BatchProvenance | None = None
         self.snippet_lists: dict[tuple[str, ...], list[str]] = {}
@@ -130,54 +156,131 @@ class _Assembled:
     def first(self, row: PersonRow, position: int) -> tuple[Any, bool] | None:
         # every person is entered into the dealer (variants are dealt over the whole file, as in
         # a preview, whoever ``only`` keeps)
-        plan = plan_row(self.project, self.people, row, self.common)
+        plan = self.reuse.plan(self.project, self.people, row, self.common)
         if self.strict and plan.ok and plan.warnings:
             plan.errors.append(strict_failure(plan.warnings))
         index = self.dealer.add(plan.name, plan.row, plan.included)
         if self.only is not None and not self.only(plan):
             return None
         target = self.names.allocate(plan.output_stem, ".docx") if plan.ok and plan.output_stem else None
-        skip = target is not None and not self.force and (self.outdir / target).exists()
-        if skip:
-            self.skipped[position] = target  # type: ignore[assignment]
-        return (index, plan, target, skip), target is not None and not skip
+        return (index, plan, target), target is not None
 
-    def between(self) -> None:
+    def between(self, spool: Spool) -> int:
         self.dealer.deal()
+        prints = BatchFingerprint.for_project(self.project)
+        for holder, plan, target in spool:
+            if not plan.ok or target is None:
+                self.decisions.append(None)
+                continue
+            fingerprint = prints.person(plan.included, dict(self.dealer.chosen(holder)), plan.context, target)
+            self.decisions.append(decide(self.outdir, self.index, target, fingerprint, force=self.force,
+                                         overwrite_edited=self.overwrite_edited, taken=self.names.used))
         del self.names
-        # reports left as they were: measured now (over every core), entered in batch order (``final``)
-        paths = [self.outdir / name for name in self.skipped.values()]
-        measures = read_reports(paths, jobs=self.jobs, sketches=self.near is not None)
-        self.skipped_measures = dict(zip(self.skipped, measures, strict=True))
+        touched = {name for decision in self.decisions if decision is not None
+                   for name in (decision.target, decision.edited) if name}
+        self.kept = [name for name in self.index.names() if name not in touched and (self.outdir / name).is_file()]
+        # reports left as they were and not measured in the manifest: measured now (over every core),
+        # entered in batch order (``final``)
+        left = {position: decision.target for position, decision in enumerate(self.decisions)
+                if decision is not None and not decision.render and not measured_before(decision.recorded, self.near)}
+        measures = read_reports([self.outdir / name for name in left.values()], jobs=self.jobs,
+                                sketches=self.near is not None)
+        self.skipped_measures = dict(zip(left, measures, strict=True))
         self.provenance = BatchProvenance.for_library(self.project.library, self.project.rules.entry_ids(),
                                                       rules=self.project.rules.path)
+        return sum(1 for decision in self.decisions if decision is not None and decision.render)
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
-        holder, plan, target, skip = item
+        holder, plan, _target = item
         chosen = self.dealer.chosen(holder)
         give_variants(plan, chosen)
         included = tuple(plan.included)
         result = ReportResult(row=plan.row, name=plan.name, status="failed",
                               snippets=self.snippet_lists.setdefault(included, list(included)),
                               warnings=plan.warnings, errors=plan.errors, variants=Variants(chosen))
-        if not plan.ok or target is None:
-            return result, None
-        result.file = self.outdir / target
-        if skip:
-            result.status = "skipped"
-            result.warnings.append(f"{target} 已存在，未覆盖（加 --force 可覆盖）")
+        decided = self.decisions[position]
+        if decided is None:
             return result, None
         assert self.provenance is not None  # set between the passes
+        result.file = self.outdir / decided.target
+        result.change = decided.change
+        result.fingerprint = decided.fingerprint
         result.provenance = self.provenance.entry(included, plan.variants)
+        if decided.change == PROTECTED:
+            result.edited = self.outdir / str(decided.edited)
+            result.warnings.append(f"{decided.edited} 在生成后被修改过（手工编辑），未覆盖；新版本在 {decided.target}。"
+                                   "确认不需要保留手工修改时，可加 --overwrite-edited 覆盖")
+        if not decided.render:
+            result.status = "skipped"
+            result.sha256 = decided.sha256
+            recorded = decided.recorded
+            if recorded is not None:
+                result.chars = recorded.chars
+                if recorded.commit is not None or recorded.dirty is not None:
+                    result.provenance = {**result.provenance, "library_commit": recorded.commit,
+                                         "library_dirty": recorded.dirty}
+            return result, None
         return result, RenderJob(key=plan.selection, context=plan.context, target=result.file, tag=position,
-                                 extra=self.provenance.properties(included, plan.variants))
+                                 extra=(self.provenance.properties(included, plan.variants), decided.fingerprint,
+                                        decided.target))
 
     def written(self, result: ReportResult, value: Any) -> None:
-        note_measure(result, value, self.project.rules.max_chars, self.near)
+        measured, result.sha256 = value
+        note_measure(result, measured, self.project.rules.max_chars, self.near)
 
     def final(self, position: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in order
         if position in self.skipped_measures:
             note_measure(result, self.skipped_measures.pop(position), self.project.rules.max_chars, self.near)
+        elif result.status == "skipped" and result.chars is not None:  # as the manifest recorded it
+            decided = self.decisions[position]
+            raw = decided.recorded.sketch if decided is not None and decided.recorded is not None else None
+            note_measure(result, (ReportMeasure(result.chars, sketch_of(raw)), None),
+                         self.project.rules.max_chars, self.near)
+
+
+class _Finish:
+    """``render_jobs``' ``after`` hook for a build: stamp and measure (``measure``: ``stamp_and_read``,
+    ``stamp_and_count`` or ``StrictAfter``), then journal the report's digest before it is renamed into
+    place (``incremental.journal``)."""
+
+    def __init__(self, outdir: Path, measure: After) -> None:
+        self.outdir = outdir
+        self.measure = measure
+
+    def __call__(self, data: bytes, extra: tuple[Mapping[str, str], str, str]) -> tuple[bytes, Any]:
+        props, fingerprint, name = extra
+        data, measured = self.measure(data, props)
+        digest = file_digest(data)
+        journal(self.outdir, name, fingerprint, digest)
+        return data, (measured, digest)
+
+
+class _PlanReuse:
+    """The plans of the last build into this folder, by row (``plancache``), and this build's for the next."""
+
+    def __init__(self, project: Project, common: Mapping[str, Any], people: People, outdir: Path, *,
+                 keep: bool) -> None:
+        self.key = project_key(project, common, people.table.headers, Path(people.table.path).resolve())
+        self.cache = PlanCache(outdir, self.key)
+        self.writer = PlanCacheWriter(self.key) if keep else None
+
+    def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]) -> PersonPlan:
+        key = row_key(self.key, row)
+        plan = self.cache.get(key)
+        if plan is None:
+            plan = plan_row(project, people, row, common)
+        if self.writer is not None:
+            self.writer.add(key, plan)
+        return plan  # type: ignore[no-any-return]
+
+    def save(self, outdir: Path) -> None:
+        if self.writer is not None:
+            self.writer.save(outdir)
+
+    def close(self) -> None:
+        self.cache.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
 def build(
@@ -194,11 +297,17 @@ def build(
     jobs: int | None = None,
     similarity_threshold: float | None = None,
     check_similarity: bool = True,
+    overwrite_edited: bool = False,
+    dry_run: bool = False,
     strict: bool = False,
     check_style: bool = True,
 ) -> BatchResult:
-    """Build every person's report into ``outdir``.
+    """Build every person's report into ``outdir``, incrementally.
 
+    A rerun renders only the reports whose fingerprint changed (``incremental``): the others
+    are left as they are, byte for byte, mtime included. ``force`` renders every report again;
+    a report edited by hand is still never overwritten (its new version goes beside it) unless
+    ``overwrite_edited``. ``dry_run``: decide, write nothing (the result says what would happen).
     Each report is stamped with its provenance and measured in its worker (``stamp_and_read``),
     and the batch is compared for near copies (``similarity_threshold``: the rules'
     ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``). ``strict``: a
@@ -210,23 +319,36 @@ def build(
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
     threshold = similarity_threshold if similarity_threshold is not None else rules_threshold(project.rules)
     near = near_copies(threshold) if check_similarity else None
-    kind = _Assembled(project, people, typed_common, outdir, only=only, force=force, variant=variant, jobs=jobs,
-                      near=near, strict=strict)
+    outdir = Path(outdir)
+    index = ReportIndex.load(outdir)
+    reuse = _PlanReuse(project, typed_common, people, outdir, keep=not dry_run)
     style = project.style if check_style and project.style.enabled else None
-    after: After
+    measure: After
     if strict:
-        after = StrictAfter(near is not None, project.rules.max_chars, style)
+        measure = StrictAfter(near is not None, project.rules.max_chars, style)
     elif style is not None:
-        after = StampAndMeasure(sketches=near is not None, style=style)
+        measure = StampAndMeasure(sketches=near is not None, style=style)
     else:
-        after = stamp_and_read if near is not None else stamp_and_count
-    stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress, after=after)
-    batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
-                        max_chars=project.rules.max_chars,
-                        strict_style=style is not None and style.severity == "error")
-    if near is not None:
-        compare_batch(batch, near, threshold)
-    write_records(batch, manifest_data(batch, project=project, people=people_path))
+        measure = stamp_and_read if near is not None else stamp_and_count
+    try:
+        kind = _Assembled(project, people, typed_common, outdir, only=only, force=force,
+                          overwrite_edited=overwrite_edited, variant=variant, jobs=jobs, near=near, index=index,
+                          reuse=reuse, strict=strict)
+        stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress,
+                           after=_Finish(outdir, measure), dry_run=dry_run)
+        batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
+                            max_chars=project.rules.max_chars, kept=kind.kept, dry_run=dry_run,
+                            strict_style=style is not None and style.severity == "error")
+        if dry_run:
+            return batch
+        rendered = sum(1 for decision in kind.decisions if decision is not None and decision.render)
+        if near is not None and not (rendered == 0 and not kind.kept and same_comparison(batch, threshold, index)):
+            compare_batch(batch, near, threshold)
+        write_records(batch, manifest_data(batch, project=project, people=people_path))
+        drop_journal(outdir)  # the manifest now holds what it said
+        reuse.save(outdir)
+    finally:
+        reuse.close()
     return batch
 
 
@@ -256,7 +378,7 @@ class _Plain:
             return (result, None), False
         return (result, context), True
 
-    def between(self) -> None:
+    def between(self, spool: Spool) -> None:
         del self.names
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:

@@ -19,6 +19,7 @@ import csv
 import datetime as _dt
 import io
 import json
+import pickle
 import re
 import unicodedata
 import zipfile
@@ -114,8 +115,7 @@ def open_people(path: Path, sheet: str | None = None) -> PeopleStream:
         return _read_xlsx(path, sheet)
     if suffix in CSV_SUFFIXES:
         return _read_csv(path)
-    table = _read_data(path, _read_bytes(path), suffix)
-    return PeopleStream(path=table.path, headers=table.headers, rows=iter(table.rows))
+    return _stream_data(path, suffix)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -637,46 +637,124 @@ def load_data(path: Path, data: bytes, suffix: str) -> Any:
         raise InputError("YAML 嵌套层数过多，请简化文件内容", file=path) from None
 
 
-def _line_of(container: Any, index: int) -> int | None:
-    line_of = getattr(container, "line_of", None)
-    return line_of(index) if callable(line_of) else None
+
+def _data_example(suffix: str) -> str:
+    return "- {姓名: 张三, 单位: 青山镇}" if suffix != ".json" else '[{"姓名": "张三", "单位": "青山镇"}]'
 
 
-def _read_data(path: Path, data: bytes, suffix: str) -> PeopleTable:
-    example = "- {姓名: 张三, 单位: 青山镇}" if suffix != ".json" else '[{"姓名": "张三", "单位": "青山镇"}]'
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+def _stream_data(path: Path, suffix: str) -> PeopleStream:
+    """A YAML/JSON list of people, parsed item by item (``dataitems``) and checked through at once.
+
+    The headers are every key of every item, so the whole file is read here; the rows wait
+    on disk (``_RowSpool``) and are read back as they are taken: a file of any length is
+    never held in memory, and a bad item far down still stops the batch before it starts.
+    """
+    from .dataitems import DuplicateKey, NotAList, Unstreamable, json_items, yaml_items
+
+    example = _data_example(suffix)
+    source = _Source(path=path)
+    if source.blank():
         raise InputError(f"人员表是空的：请写成一个列表，每项是一个人，如 {example}", file=path)
-    loaded = load_data(path, data, suffix)
-    if loaded is None:
-        raise InputError(f"人员表是空的：请写成一个列表，每项是一个人，如 {example}", file=path)
-    if not isinstance(loaded, list):
-        what = "一个映射（键: 值）" if isinstance(loaded, dict) else f"“{show_value(loaded)}”"
-        raise InputError(f"人员表应是一个列表，每项是一个人，这里却是{what}；请写成如 {example}",
-                         file=path, line=getattr(loaded, "line", None) or 1)
-    if not loaded:
-        raise InputError(f"人员表是空列表，没有人员；请每项写一个人，如 {example}", file=path)
+    encoding = _detect(source, file=path)
+    items = json_items(path, encoding) if suffix == ".json" else yaml_items(path, encoding)
     headers: dict[str, None] = {}
-    rows: list[PersonRow] = []
+    spool = _RowSpool()
+    try:
+        try:
+            for index, line, item in items:
+                row = _data_row(path, index, line, item, example)
+                headers.update(dict.fromkeys(row.values))
+                spool.append(row)
+        except Unstreamable:
+            spool.close()
+            spool, headers = _RowSpool(), {}
+            for index, line, item in _whole_data(path, suffix, example):
+                row = _data_row(path, index, line, item, example)
+                headers.update(dict.fromkeys(row.values))
+                spool.append(row)
+    except NotAList as exc:
+        spool.close()
+        if exc.kind == "null":
+            raise InputError(f"人员表是空的：请写成一个列表，每项是一个人，如 {example}", file=path) from None
+        what = "一个映射（键: 值）" if exc.kind == "mapping" else f"“{show_value(exc.value)}”"
+        raise InputError(f"人员表应是一个列表，每项是一个人，这里却是{what}；请写成如 {example}",
+                         file=path, line=exc.line or 1) from None
+    except DuplicateKey as exc:
+        spool.close()
+        raise InputError(f"键“{exc.key}”在同一项中重复出现，请删除或合并其中一个", file=path,
+                         row=exc.index) from None
+    except BaseException:
+        spool.close()
+        raise
+    if not len(spool):
+        spool.close()
+        raise InputError(f"人员表是空列表，没有人员；请每项写一个人，如 {example}", file=path)
+    return PeopleStream(path=path, headers=list(headers), rows=_spooled(spool))
+
+
+def _whole_data(path: Path, suffix: str, example: str) -> Iterator[tuple[int, int | None, Any]]:
+    """The items of a file read whole (``load_data``): for the rare file the streaming parser refuses."""
+    from .dataitems import NotAList
+
+    loaded = load_data(path, _read_bytes(path), suffix)
+    if loaded is None:
+        raise NotAList("null")
+    if not isinstance(loaded, list):
+        raise NotAList("mapping" if isinstance(loaded, dict) else "scalar", loaded, getattr(loaded, "line", None))
     for index, item in enumerate(loaded, start=1):
-        line = _line_of(loaded, index - 1)
-        if not isinstance(item, dict):
-            raise InputError(
-                f"第{index}项不是“列名: 值”的映射（而是“{show_value(item)}”）；每项应写一个人，如 {example}",
-                file=path, line=line, row=None if line else index,
-            )
-        values: dict[str, Any] = {}
-        for key, value in item.items():
-            header = _header_text(key)
-            if not header:
-                raise InputError(f"第{index}项有一个空的列名，请补上列名或删除这个值", file=path,
-                                 line=line, row=None if line else index)
-            if header in values:
-                raise InputError(f"第{index}项中列名“{header}”出现了两次，请删除其中一个", file=path,
-                                 line=line, row=None if line else index)
-            values[header] = _plain(value)
-            headers.setdefault(header, None)
-        rows.append(PersonRow(row=index, values=values, kind="data"))
-    return PeopleTable(path=path, headers=list(headers), rows=rows)
+        yield index, None, item
+
+
+class _RowSpool:
+    """Rows pickled one after another into an unnamed temporary file, read back once, in order.
+    (``build.spool.Spool`` does the same for the batch; loaders do not reach into the build layer.)"""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self._file = tempfile.TemporaryFile(prefix="assembler-people-")
+        self._count = 0
+
+    def append(self, row: PersonRow) -> None:
+        pickle.dump(row, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def rows(self) -> Iterator[PersonRow]:
+        self._file.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._file)  # our own file, written just before
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _spooled(spool: _RowSpool) -> Iterator[PersonRow]:
+    try:
+        yield from spool.rows()
+    finally:
+        spool.close()
+
+
+def _data_row(path: Path, index: int, line: int | None, item: Any, example: str) -> PersonRow:
+    if not isinstance(item, dict):
+        raise InputError(
+            f"第{index}项不是“列名: 值”的映射（而是“{show_value(item)}”）；每项应写一个人，如 {example}",
+            file=path, line=line, row=None if line else index,
+        )
+    values: dict[str, Any] = {}
+    for key, value in item.items():
+        header = _header_text(key)
+        if not header:
+            raise InputError(f"第{index}项有一个空的列名，请补上列名或删除这个值", file=path,
+                             line=line, row=None if line else index)
+        if header in values:
+            raise InputError(f"第{index}项中列名“{header}”出现了两次，请删除其中一个", file=path,
+                             line=line, row=None if line else index)
+        values[header] = _plain(value)
+    return PersonRow(row=index, values=values, kind="data")
 
 
 # ---------------------------------------------------------------- headers → variables

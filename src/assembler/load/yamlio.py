@@ -8,6 +8,8 @@ never needed in these files and are the door to "billion laughs" expansions.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +107,36 @@ def load_yaml(text: str, *, file: str | Path, line_offset: int = 0) -> Any:
     """Parse YAML text; errors name ``file`` and the line (shifted by ``line_offset``)."""
     loader: _Loader | None = None
     try:
-        loader = _Loader(text)  # the reader refuses control characters here already
-        loader.offset = line_offset
-        return loader.get_single_data()
+        with yaml_errors(file, lambda: text, line_offset):
+            loader = _Loader(text)  # the reader refuses control characters here already
+            loader.offset = line_offset
+            return loader.get_single_data()
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+class _StreamLoader(_Loader):
+    def compose_node_start(self) -> None:
+        """Take the top-level ``SequenceStartEvent`` (its items are then composed one by one)."""
+        event = self.get_event()
+        if getattr(event, "anchor", None):
+            raise _AliasRefused(event.start_mark.line + 1 + self.offset)
+
+
+def make_loader(stream: Any) -> _StreamLoader:
+    """This module's loader over a text stream, to be driven event by event (``dataitems``)."""
+    return _StreamLoader(stream)
+
+
+@contextmanager
+def yaml_errors(file: str | Path, text: Callable[[], str], line_offset: int = 0) -> Iterator[None]:
+    """PyYAML's and this loader's exceptions as ``InputError`` naming ``file`` and the line.
+
+    ``text`` gives the document's text, read only for a control character (PyYAML tells its position).
+    """
+    try:
+        yield
     except _AliasRefused as exc:
         raise InputError("不支持 YAML 锚点和别名（& 与 *），请把内容直接写出", file=file,
                          line=exc.line) from None
@@ -118,7 +147,7 @@ def load_yaml(text: str, *, file: str | Path, line_offset: int = 0) -> Any:
     except RecursionError:
         raise InputError("嵌套层数过多，请简化文件内容", file=file, line=1 + line_offset) from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1 + line_offset
+        line = text()[: exc.position].count("\n") + 1 + line_offset
         char = exc.character
         shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         raise InputError(
@@ -133,9 +162,6 @@ def load_yaml(text: str, *, file: str | Path, line_offset: int = 0) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML 格式错误：{exc}", file=file, line=1 + line_offset) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
 
 
 def read_text(path: Path) -> str:

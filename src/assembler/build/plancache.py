@@ -1,0 +1,129 @@
+"""Plans of the last build kept beside its reports, so a rerun does not type and plan every row again.
+
+Planning a person (typing each cell, evaluating the ``when`` conditions, the file name)
+costs about a millisecond; for an unchanged rerun of ten thousand people it is most of
+the run. A person's plan depends only on the project's planning inputs (the tool, the
+rules, the checklist, the snippets' texts, the common values, the people file's
+columns) and on their own row, so it is cached under a key of both (``row_key``):
+an unchanged row of an unchanged project takes its plan from the cache (one unpickle);
+anything else is planned afresh. The cache lives in the output folder (``CACHE``):
+a header with the project key, then one record per row (length, key, pickled plan);
+opening it reads only the record headers. It is rewritten after each build, and never
+trusted beyond its key: a missing, old or damaged cache only means planning again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import struct
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from .. import __version__
+from .fingerprint import canonical, text_digest
+
+CACHE = ".assembler-plans"
+_MAGIC = b"assembler-plans/1\n"
+_RECORD = struct.Struct("<I32s")
+
+
+def _read(path: Path | None) -> bytes:
+    if path is None:
+        return b""
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
+
+
+def project_key(project: Any, common: Mapping[str, Any], headers: Iterable[str], people: Path) -> bytes:
+    """Everything a plan depends on besides the person's own row."""
+    digest = hashlib.sha256()
+    checklist = project.checklist.path if project.checklist is not None else None
+    parts = [__version__, text_digest(_read(project.rules.path)), text_digest(_read(checklist)),
+             *(f"{snippet_id}={text_digest(_read(project.library[snippet_id].path))}"
+               for snippet_id in sorted(set(project.rules.entry_ids())) if snippet_id in project.library),
+             json.dumps(canonical(dict(common)), ensure_ascii=False), json.dumps(list(headers), ensure_ascii=False),
+             str(people)]
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.digest()
+
+
+def row_key(project: bytes, row: Any) -> bytes:
+    """The key of one row of the people file: the project's key, the row's number, kind and cells."""
+    cells = json.dumps([row.row, row.kind, canonical(row.values)], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(project + cells.encode("utf-8", "surrogatepass")).digest()
+
+
+class PlanCache:
+    """The last build's plans (read side): ``get(key)`` gives a fresh copy, or ``None``."""
+
+    def __init__(self, outdir: Path, key: bytes) -> None:
+        self._offsets: dict[bytes, tuple[int, int]] = {}
+        self._file: IO[bytes] | None = None
+        try:
+            handle = open(Path(outdir) / CACHE, "rb")  # noqa: SIM115 - closed by close()
+        except OSError:
+            return
+        if handle.read(len(_MAGIC)) != _MAGIC or handle.read(32) != key:
+            handle.close()
+            return
+        position = handle.tell()
+        while header := handle.read(_RECORD.size):
+            if len(header) < _RECORD.size:
+                break
+            size, record = _RECORD.unpack(header)
+            self._offsets[record] = (position + _RECORD.size, size)
+            position = handle.seek(size, 1)
+        self._file = handle
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def get(self, key: bytes) -> Any:
+        found = self._offsets.get(key)
+        if found is None or self._file is None:
+            return None
+        self._file.seek(found[0])
+        data = self._file.read(found[1])
+        if len(data) != found[1]:
+            return None
+        try:
+            return pickle.loads(data)  # our own file, written by the build before
+        except Exception:  # noqa: BLE001 - a damaged record: plan the row again
+            return None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class PlanCacheWriter:
+    """This build's plans, collected in an unnamed temporary file and put in the folder at the end."""
+
+    def __init__(self, key: bytes) -> None:
+        self._file = tempfile.TemporaryFile(prefix="assembler-plans-")
+        self._file.write(_MAGIC + key)
+
+    def add(self, key: bytes, plan: Any) -> None:
+        data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(_RECORD.pack(len(data), key) + data)
+
+    def save(self, outdir: Path) -> None:
+        """Into ``outdir`` (atomically); a folder that cannot take it only costs the next run its planning."""
+        from ..output import atomic_write_chunks
+
+        self._file.seek(0)
+        try:
+            atomic_write_chunks(Path(outdir) / CACHE, iter(lambda: self._file.read(1 << 20), b""))
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._file.close()

@@ -624,3 +624,46 @@ def test_missing_lxml_is_explained_in_chinese() -> None:
     finally:
         office.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _pdf_font_names(pdf: Path) -> set[str]:
+    from assembler.office.fonts import base_font_name, embedded_fonts
+
+    return {base_font_name(font.name) for font in embedded_fonts(pdf)}
+
+
+@needs_office
+@pytest.mark.office
+def test_plain_profile_with_the_oxt_exports_the_cli_fonts() -> None:
+    """Her own office: a fresh profile, the .oxt installed as the README says, no FONTCONFIG_FILE.
+    ``soffice --convert-to pdf`` with that profile embeds the same fonts as ``assembler build --pdf``."""
+    workdir = _workdir("assembler-ext-fonts-")
+    office = Office(workdir)
+    try:
+        data = workdir / "data"
+        shutil.copytree(MINI, data)
+        cli = run_cli("build", str(data / "rules.yaml"), "--people", str(data / "people.yaml"), "--checklist",
+                      str(data / "checklist.md"), "-o", str(data / "cli"), "--pdf", "--jobs", "1")
+        assert cli.returncode == 0, cli.stderr
+        docx = sorted((data / "cli").glob("*.docx"))[0]
+        cli_fonts = _pdf_font_names(docx.with_suffix(".pdf"))
+        assert {"FandolFang-Regular", "FandolKai-Regular"} <= cli_fonts
+        assert any(name.startswith("NotoSerifCJK") and "-Bold" in name for name in cli_fonts)  # the title
+        office.install(build_oxt(workdir / OXT_NAME))
+        mine = workdir / "mine"
+        mine.mkdir()
+        office.give(workdir)
+        env = {key: value for key, value in office.env().items() if not key.startswith("FONTCONFIG")}
+        done = subprocess.run([*office.as_user(), "soffice", "--headless", "--norestore",
+                               f"-env:UserInstallation={office.profile_url}", "--convert-to", "pdf",
+                               "--outdir", str(mine), str(docx)], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        # The job installed fonts.conf itself as the user's fontconfig file.
+        user_conf = office.home / ".config" / "fontconfig" / "conf.d" / "60-assembler-fonts.conf"
+        from assembler.office.fonts import FONTS_CONF
+
+        assert user_conf.read_bytes() == FONTS_CONF.read_bytes()
+        assert _pdf_font_names(mine / docx.with_suffix(".pdf").name) == cli_fonts
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -19,6 +19,7 @@ import click
 from . import __version__, pipeline
 from .errors import EXIT_BAD_INPUT, AssemblerError
 from .output import atomic_write
+from .summary import pdf_line
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -97,6 +98,9 @@ def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
         f"已生成 {counts['written']} 份，跳过 {counts['skipped']} 份，失败 {counts['failed']} 份；"
         f"输出目录 {batch.outdir}，清单 {batch.manifest}"
     )
+    pdfs = pdf_line(batch)
+    if pdfs:
+        click.echo(pdfs)
 
 
 rules_argument = click.argument("rules", type=click.Path(path_type=Path, dir_okay=False))

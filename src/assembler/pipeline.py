@@ -20,8 +20,10 @@ from jinja2 import TemplateError
 from . import __version__
 from .assemble import assemble_template
 from .batch import RenderJob, render_jobs
+from .body_checks import empty_body_error, require_ticks, short_body_warning
 from .environment import expression_variables, render_text, shared_env, template_variables, text_template
 from .errors import EXIT_OK, EXIT_PARTIAL, InputError
+from .hints import Hinted
 from .output import NameAllocator, atomic_write, remove_stale_temps, safe_filename, write_manifest
 from .people import (
     HeaderMap,
@@ -220,7 +222,7 @@ def person_name(context: Mapping[str, Any], row: int) -> str:
 def _missing_message(project: Project, name: str, needed_by: str) -> str:
     spec = project.specs.get(name)
     shown = f"“{spec.label}”（{name}）" if spec and spec.label else f"“{name}”"
-    return f"缺少{shown}的值：{needed_by}需要它；请在人员表中填写这一列，或用 --set {name}=… 统一给出"
+    return Hinted(f"缺少{shown}的值：{needed_by}需要它", "set_value", name=name)
 
 
 def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides: Iterable[str],
@@ -273,6 +275,9 @@ def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides
         plan.included.append(entry.id)
     for name, needed_by in missing.items():
         plan.errors.append(_missing_message(project, name, needed_by))
+    empty = empty_body_error(plan)
+    if empty:
+        plan.errors.append(empty)
     if not plan.errors:
         try:
             plan.output_stem = safe_filename(render_text(project.rules.output_name, context))
@@ -416,6 +421,8 @@ class BatchResult:
     similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
     similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
     max_chars: int | None = None
+    pdfs_made: int = 0  # by add_pdfs: converted now
+    pdfs_kept: int = 0  # by add_pdfs: skipped reports whose PDF was already there, left as it was
 
     def counts(self) -> dict[str, int]:
         """Reports per status (written, skipped, failed), without holding them all."""
@@ -466,6 +473,7 @@ def build(
     compared for near copies (``similarity_threshold``: the rules' ``similarity_threshold``,
     else 0.8) through a bounded index (``nearcopies``).
     """
+    require_ticks(project)
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
     with Spool() as spool:
@@ -482,7 +490,7 @@ def build(
                                                                 jobs=jobs, sketches=near is not None), strict=True))
         def final(index: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in batch order
             if index in skipped_measures:
-                _note_measure(result, skipped_measures.pop(index), project.rules.max_chars, near)
+                _note_measure(result, skipped_measures.pop(index), project.rules, near)
 
         results = _Results(final)
         queue = _Jobs(_batch_jobs(project, spool, dealer, outdir, results), to_render)
@@ -495,7 +503,7 @@ def build(
                 result.provenance = None
             else:
                 result.status = "written"
-                _note_measure(result, outcome.value, project.rules.max_chars, near)
+                _note_measure(result, outcome.value, project.rules, near)
             if progress:
                 progress(done, to_render)
         results.settle(len(spool))
@@ -553,7 +561,7 @@ def _batch_jobs(project: Project, spool: Spool, dealer: VariantDealer, outdir: P
         result.file = outdir / target
         if skip:
             result.status = "skipped"
-            result.warnings.append(f"{target} 已存在，未覆盖（加 --force 可覆盖）")
+            result.warnings.append(Hinted(f"{target} 已存在，未覆盖", "force"))
             continue
         result.provenance = provenance.entry(included, plan.variants)
         yield RenderJob(key=plan.selection, context=plan.context, target=result.file, tag=position,
@@ -603,16 +611,17 @@ def _near_copies(threshold: float) -> NearCopies:
     return NearCopies(threshold)
 
 
-def _note_measure(result: ReportResult, measured: Measured, max_chars: int | None, near: NearCopies | None) -> None:
+def _note_measure(result: ReportResult, measured: Measured, rules: Rules, near: NearCopies | None) -> None:
     measure, problem = measured
     if problem:
         result.warnings.append(problem)
     if measure is None:
         return
     result.chars = measure.chars
-    warning = length_warning(measure.chars, max_chars)
-    if warning:
-        result.warnings.append(warning)
+    for warning in (length_warning(measure.chars, rules.max_chars),
+                    short_body_warning(measure.chars, rules.min_body_chars)):
+        if warning:
+            result.warnings.append(warning)
     if near is not None and measure.sketch is not None and result.file is not None:
         near.add(result.file.name, measure.sketch)
 
@@ -861,7 +870,7 @@ def render_plain(
             result.file = outdir / names.allocate(safe_filename(stem), ".docx")
             if result.file.exists() and not force:
                 result.status = "skipped"
-                result.warnings.append(f"{result.file.name} 已存在，未覆盖（加 --force 可覆盖）")
+                result.warnings.append(Hinted(f"{result.file.name} 已存在，未覆盖", "force"))
                 spool.append((result, None))
                 continue
             spool.append((result, context))
@@ -913,10 +922,25 @@ PdfConverter = Callable[[list[Path]], list[tuple[Path | None, str | None]]]
 def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60.0,
              progress: Progress | None = None, project: Project | None = None, people: Path | None = None,
              convert: PdfConverter | None = None) -> None:
-    """Convert the batch's written reports to PDF beside them; a failed conversion fails that person."""
-    chosen = [(index, report.file) for index, report in enumerate(batch.reports)
-              if report.status in ("written", "skipped") and report.file]
+    """Convert the batch's written reports to PDF beside them; a failed conversion fails that person.
+
+    A skipped report (already there, not overwritten) keeps its PDF too when it has one: what was
+    not rewritten is not regenerated. Only a skipped report without a PDF gets one.
+    """
+    chosen: list[tuple[int, Path]] = []
+    for index, report in enumerate(batch.reports):
+        if report.file is None or report.status not in ("written", "skipped"):
+            continue
+        existing_pdf = report.file.with_suffix(".pdf")
+        if report.status == "skipped" and existing_pdf.exists():
+            report.pdf = existing_pdf
+            batch.reports[index] = report
+            batch.pdfs_kept += 1
+        else:
+            chosen.append((index, report.file))
     if not chosen:
+        if batch.pdfs_kept:
+            batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
         return
     if convert is None:
         from .office import convert_to_pdf
@@ -930,6 +954,7 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
         report = batch.reports[index]
         if pdf is not None:
             report.pdf = pdf
+            batch.pdfs_made += 1
         else:
             report.status = "failed"
             report.errors.append(f"转换 PDF 失败：{error}")

@@ -97,9 +97,9 @@ def main() -> None:
             raise SystemExit(f"缺少 {tool}：sudo apt-get install xvfb imagemagick xdotool libreoffice-writer")
 
     workdir = _workdir("assembler-shot-")
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    office = Office(workdir, env={"DISPLAY": DISPLAY, "SAL_USE_VCLPLUGIN": "gen"}, headless=False)
+    office = Office(workdir, env={"DISPLAY": DISPLAY, "SAL_USE_VCLPLUGIN": "gtk3", "LANG": "zh_CN.UTF-8"}, headless=False)
     try:
         settings = sample_settings(SAMPLE_COPY, args.library)
         office.install(build_oxt(workdir / OXT_NAME))

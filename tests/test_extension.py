@@ -256,6 +256,15 @@ class Office:
         arg.Name, arg.Value = "nodepath", nodepath
         return provider.createInstanceWithArguments("com.sun.star.configuration.ConfigurationAccess", (arg,))
 
+    def update_config(self, nodepath: str) -> Any:
+        from com.sun.star.beans import PropertyValue
+
+        provider = self.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.configuration.ConfigurationProvider", self.ctx)
+        arg = PropertyValue()
+        arg.Name, arg.Value = "nodepath", nodepath
+        return provider.createInstanceWithArguments("com.sun.star.configuration.ConfigurationUpdateAccess", (arg,))
+
     @property
     def log_file(self) -> Path:
         return self.profile / "user" / "config" / "assembler-extension.log"
@@ -554,7 +563,7 @@ def test_batch_writes_reports_and_pdfs_and_reports_failures_like_the_cli(office:
     cli_errors = [line for line in cli.stderr.splitlines() if line.startswith("错误：")]
     problems = (outdir / "生成问题清单.txt").read_text(encoding="utf-8").splitlines()
     assert batch["problems_file"] == str(outdir / "生成问题清单.txt")
-    assert f"“生成问题清单.txt”" in summary
+    assert "“生成问题清单.txt”" in summary
     assert cli_errors and [line.replace(str(people), people.name).replace(
         "或用 --set essays=… 统一给出", "或在“共用值文件”中统一给出") for line in cli_errors] == problems
     assert result["progress"] == 0  # the bar is empty again after the batch
@@ -738,6 +747,13 @@ def test_plain_profile_with_the_oxt_exports_the_cli_fonts() -> None:
         assert {"FandolFang-Regular", "FandolKai-Regular"} <= cli_fonts
         assert any(name.startswith("NotoSerifCJK") and "-Bold" in name for name in cli_fonts)  # the title
         office.install(build_oxt(workdir / OXT_NAME))
+        # Installing the .oxt (unopkg loads its components) already put fonts.conf in the user's
+        # fontconfig folder: the first start of her office reads it.
+        user_conf = office.home / ".config" / "fontconfig" / "conf.d" / "60-assembler-fonts.conf"
+        from assembler.office.fonts import FONTS_CONF
+
+        assert user_conf.read_bytes() == FONTS_CONF.read_bytes()
+        user_conf.unlink()  # ... and the start-up job puts it back if it goes missing
         mine = workdir / "mine"
         mine.mkdir()
         office.give(workdir)
@@ -747,11 +763,42 @@ def test_plain_profile_with_the_oxt_exports_the_cli_fonts() -> None:
                                "--outdir", str(mine), str(docx)], env=env, capture_output=True, text=True,
                               timeout=300)
         assert done.returncode == 0, done.stderr
-        # The job installed fonts.conf itself as the user's fontconfig file.
-        user_conf = office.home / ".config" / "fontconfig" / "conf.d" / "60-assembler-fonts.conf"
-        from assembler.office.fonts import FONTS_CONF
-
         assert user_conf.read_bytes() == FONTS_CONF.read_bytes()
         assert _pdf_font_names(mine / docx.with_suffix(".pdf").name) == cli_fonts
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@needs_office
+@pytest.mark.office
+def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> None:
+    """Her screen: the dialog's outer size and every control, read back through UNO after layout,
+    lie on a 1366×768 screen (and within 1280×720 less a title bar), with the sample library loaded."""
+    from gui_helpers import SCREEN, clerk_writer, gui_missing, measure, open_dialog, open_writer
+
+    missing = gui_missing()
+    assert missing is None, f"{missing}：请运行 bash scripts/setup.sh --full"
+    sample = _workdir("assembler-gui-sample-")
+    try:
+        for name in ("examples", "snippets"):
+            shutil.copytree(ROOT / name, sample / name)
+        settings = {"rules": str(sample / "examples" / "rules.yaml"), "people": str(sample / "examples" / "people.xlsx"),
+                    "vars": str(sample / "examples" / "vars.yaml"), "outdir": str(sample / "out")}
+        with clerk_writer(settings, give=(sample,)) as (office, screen):
+            open_dialog(office, screen, open_writer(office))
+            sizes = measure(office)
+    finally:
+        shutil.rmtree(sample, ignore_errors=True)
+    x, y, width, height = sizes["dialog"]
+    print(json.dumps(sizes, ensure_ascii=False))
+    assert abs(sizes["work_area"][2] - SCREEN[0]) <= 1 and abs(sizes["work_area"][3] - SCREEN[1]) <= 1
+    assert width <= 1280 and height <= 720 - 40, sizes["dialog"]  # 40 px: a title bar on a 1280×720 desktop
+    assert x >= 0 and y >= 0 and x + width <= SCREEN[0] and y + height <= SCREEN[1]
+    # Every control lies inside the dialog (so on the screen and reachable with the mouse).
+    for name, (cx, cy, cw, ch) in sizes["controls"].items():
+        assert cx >= 0 and cy >= 0 and cx + cw <= width and cy + ch <= height, (name, sizes["controls"][name])
+    for name in ("generate_open", "batch", "save_checklist", "tick_all", "tick_none", "progress", "status", "close"):
+        assert name in sizes["controls"], name
+    # The Chinese interface really is on (gtk3 draws the labels with the zh-CN UI font): the dialog
+    # is larger than the same AppFont units would be under the gen plug-in's default font.
+    assert width > 900

@@ -504,8 +504,22 @@ class DialogView:
 
     def show(self, parent: Any) -> None:
         self.dialog.createPeer(self.toolkit, parent)
+        self.place_on_screen()
         self.dialog.setVisible(True)
         self.shown = True
+
+    def place_on_screen(self) -> None:
+        """Centre the dialog on the screen's work area: placed relative to a small or far-off Writer
+        window it could hang over the screen's edge, out of the mouse's reach."""
+        try:
+            area = self.toolkit.getWorkArea()
+            peer = self.dialog.getPeer()
+            box = peer.getPosSize()
+            x = area.X + max(0, (area.Width - box.Width) // 2)
+            y = area.Y + max(0, (area.Height - box.Height) // 2)
+            peer.setPosSize(x, y, box.Width, box.Height, 3)  # 3 = PosSize.POS
+        except Exception:  # noqa: BLE001 - the toolkit's own placement is the fallback
+            pass
 
     def realize(self) -> None:
         """A peer without showing the window (tests): message boxes need a parent."""
@@ -1089,6 +1103,25 @@ def run_selftest(ctx: Any, script_path: str) -> None:
         os.replace(tmp, out)
 
 
+def measure_dialog(ctx: Any, result_path: str) -> None:
+    """Tests: the shown dialog's outer rectangle and each visible control's, in pixels after layout,
+    and the screen's work area, as the toolkit reports them."""
+    def rect(box: Any) -> list[int]:
+        return [box.X, box.Y, box.Width, box.Height]
+
+    result: dict[str, Any] = {}
+    if _ACTIVE is not None and not _ACTIVE.closed:
+        view = _ACTIVE.view
+        result["dialog"] = rect(view.dialog.getPeer().getPosSize())
+        result["work_area"] = rect(view.toolkit.getWorkArea())
+        result["controls"] = {name: rect(view.dialog.getControl(name).getPosSize())
+                              for name in view.model.getElementNames() if view.model.getByName(name).EnableVisible}
+    out = Path(result_path)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, out)
+
+
 def run_step(controller: Controller, step: dict[str, Any]) -> None:
     """One scripted user action: set a control as a user would, then call what that control calls."""
     view = controller.view
@@ -1127,6 +1160,11 @@ class Assistant(unohelper.Base, XJobExecutor):
         try:
             if argument.startswith("selftest:"):
                 run_selftest(self.ctx, argument[len("selftest:"):])
+            elif argument.startswith("measure:"):
+                measure_dialog(self.ctx, argument[len("measure:"):])
+            elif argument.startswith("click:"):  # screenshots: a button of the shown dialog
+                if _ACTIVE is not None and not _ACTIVE.closed:
+                    _ACTIVE.click(argument[len("click:"):])
             else:
                 open_dialog(self.ctx)
         except Exception:  # noqa: BLE001 - nothing may escape into the office

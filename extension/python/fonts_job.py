@@ -35,12 +35,20 @@ class FontsJob(unohelper.Base, XJob):
         self.ctx = ctx
 
     def execute(self, arguments: Any) -> Any:
-        try:
-            install_fonts()
-        except Exception:  # noqa: BLE001 - an office start must never fail because of fonts
-            pass
+        _install_quietly()  # the file may have been removed or changed since: put it back
         return None
 
+
+def _install_quietly() -> None:
+    try:
+        install_fonts()
+    except Exception:  # noqa: BLE001 - never in the way of registering or starting
+        pass
+
+
+# ``unopkg add`` loads this module to register it: the fonts are in place before the first start of
+# the office (a GUI office reads fontconfig before any start-up job runs).
+_install_quietly()
 
 g_ImplementationHelper = unohelper.ImplementationHelper()
 g_ImplementationHelper.addImplementation(FontsJob, IMPLEMENTATION_NAME, (IMPLEMENTATION_NAME,))

@@ -143,7 +143,8 @@ def main() -> None:
                                    only=lambda plan: plan.row == 2)
             [written] = batch.written
             office.give(SAMPLE)
-            report = open_writer(office, written.file.as_uri())
+            frame = document.getCurrentController().getFrame()  # the screen-filling window, reused
+            frame.loadComponentFromURL(written.file.as_uri(), "_self", 0, ())
             time.sleep(4)
             screen.shoot(args.out / "report-in-writer.png")
             print(f"已保存 {args.out / 'report-in-writer.png'}")

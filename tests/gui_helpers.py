@@ -101,18 +101,29 @@ def clerk_writer(settings: dict[str, Any] | None = None, give: tuple[Path, ...] 
         if settings is not None:
             office.settings_file.parent.mkdir(parents=True, exist_ok=True)
             office.settings_file.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+        quiet_first_start(office.profile)
         office.give(workdir)
         for path in give:
             office.give(path)
         office.start()
-        misc = office.update_config("/org.openoffice.Office.Common/Misc")
-        misc.ShowTipOfTheDay = False
-        misc.commitChanges()
         yield office, screen
     finally:
         office.stop()
         screen.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def quiet_first_start(profile: Path) -> None:
+    """No tip-of-the-day box and no first-start notes: a modal box on the first Writer window
+    would block loading a document (seen here as an occasional hang)."""
+    from assembler.office.process import product_version, seed_profile
+
+    seed_profile(profile, product_version(shutil.which("soffice") or "soffice"))
+    settings = profile / "user" / "registrymodifications.xcu"
+    text = settings.read_text(encoding="utf-8")
+    item = ('<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="ShowTipOfTheDay" '
+            'oor:op="fuse"><value>false</value></prop></item>\n')
+    settings.write_text(text.replace("</oor:items>", item + "</oor:items>", 1), encoding="utf-8")
 
 
 def open_writer(office: Office, url: str = "private:factory/swriter") -> Any:

@@ -785,7 +785,14 @@ def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> 
         settings = {"rules": str(sample / "examples" / "rules.yaml"), "people": str(sample / "examples" / "people.xlsx"),
                     "vars": str(sample / "examples" / "vars.yaml"), "outdir": str(sample / "out")}
         with clerk_writer(settings, give=(sample,)) as (office, screen):
-            open_dialog(office, screen, open_writer(office))
+            document = open_writer(office)
+            layout = document.getCurrentController().getFrame().LayoutManager
+            toolbars = [element.ResourceURL for element in layout.getElements()]
+            # The live toolbar's buttons, by their accessible names (merged items are not in its settings).
+            bar = layout.getElement("private:resource/toolbar/standardbar").getRealInterface().getAccessibleContext()
+            commands = [bar.getAccessibleChild(index).getAccessibleContext().getAccessibleName()
+                        for index in range(bar.getAccessibleChildCount())]
+            open_dialog(office, screen, document)
             sizes = measure(office)
     finally:
         shutil.rmtree(sample, ignore_errors=True)
@@ -799,6 +806,9 @@ def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> 
         assert cx >= 0 and cy >= 0 and cx + cw <= width and cy + ch <= height, (name, sizes["controls"][name])
     for name in ("generate_open", "batch", "save_checklist", "tick_all", "tick_none", "progress", "status", "close"):
         assert name in sizes["controls"], name
+    # The toolbar button sits in Writer's standard toolbar; no add-on toolbar floats over the menu.
+    assert "述职报告助手…" in commands, commands
+    assert not [url for url in toolbars if "addon" in url.lower()], toolbars
     # The Chinese interface really is on (gtk3 draws the labels with the zh-CN UI font): the dialog
     # is larger than the same AppFont units would be under the gen plug-in's default font.
     assert width > 900

@@ -65,7 +65,7 @@ def main() -> int:
     parser.add_argument("--snippets", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    from assembler.lint import lint
+    from assembler.library.lint import lint
 
     with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
         rules = generate(Path(tmp), args.snippets)

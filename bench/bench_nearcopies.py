@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_similar import COMMON, NAMES, UNITS  # noqa: E402
 
-from assembler.nearcopies import NearCopies, Sketch, sketch  # noqa: E402
-from assembler.similarity import compare  # noqa: E402
+from assembler.library.nearcopies import NearCopies, Sketch, sketch  # noqa: E402
+from assembler.library.similarity import compare  # noqa: E402
 
 
 def sentence(rng: random.Random) -> str:

@@ -119,7 +119,7 @@ def write_people(path: Path, specs: dict[str, Any], count: int) -> Path:
 def typed_contexts(project: Any, count: int) -> Iterator[dict[str, Any]]:
     """People as the pipeline types them, generated one at a time (never a list)."""
     from assembler import pipeline
-    from assembler.values import convert
+    from assembler.load.values import convert
 
     by_label = {spec.label: name for name, spec in project.specs.items() if spec.label}
     for index, row in enumerate(people_rows(project.specs, count)):
@@ -213,7 +213,7 @@ def peak(tree: TreeMemory) -> dict[str, float]:
 
 def phase(name: str, work: Path, count: int, jobs: int) -> dict[str, Any]:
     from assembler import pipeline
-    from assembler.batch import RenderJob, render_jobs
+    from assembler.build.batch import RenderJob, render_jobs
 
     rules, checklist = library()
     project = pipeline.load_project(rules, checklist)
@@ -230,7 +230,7 @@ def phase(name: str, work: Path, count: int, jobs: int) -> dict[str, Any]:
         if name == "naive":
             from docxtpl import DocxTemplate
 
-            from assembler.environment import make_env
+            from assembler.template.environment import make_env
 
             template = work / "template.docx"
             env = make_env()
@@ -282,9 +282,11 @@ def profile(work: Path, rounds: int = 300) -> None:
     """Where one person's time goes, each step timed alone (mean of ``rounds``), then cProfile."""
     from docxtpl import DocxTemplate
 
-    from assembler import pipeline, render
-    from assembler.environment import make_env
+    from assembler import pipeline
+    from assembler.build import render
+    from assembler.ooxml import zipentries
     from assembler.output import atomic_write
+    from assembler.template.environment import make_env
 
     rules, checklist = library()
     project = pipeline.load_project(rules, checklist)
@@ -338,8 +340,9 @@ def profile(work: Path, rounds: int = 300) -> None:
           lambda: [prepared._tpl.render_xml_part(part.source, part.docx_part, dict(context),
                                                  render._Compiled(part.template)) for part in tagged])
     timed("  body: parse, fix_tables, docPr ids, serialise", lambda: prepared._finish_body(body_xml))
-    timed("  zlib level 1 of the rendered parts", lambda: [render._member(name, xml) for name, xml in rendered.items()])
-    timed("  zip: write every entry (all compressed already)", lambda: render._write_zip(members))
+    timed("  zlib level 1 of the rendered parts",
+          lambda: [zipentries.deflate(name, xml, render.COMPRESS_LEVEL) for name, xml in rendered.items()])
+    timed("  zip: write every entry (all compressed already)", lambda: zipentries.write_members(members))
     timed("atomic_write alone (temp file, fsync, rename)", lambda: atomic_write(target, data))
     timed("plain write_bytes alone (no fsync)", lambda: target.write_bytes(data))
     print("naive docxtpl, for comparison:")

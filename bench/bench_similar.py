@@ -110,7 +110,7 @@ def build_overhead(count: int, repeat: int) -> None:
     rules, checklist = bench_render.library()
     project = pipeline.load_project(rules, checklist)
     hook, reader = pipeline.stamp_and_read, pipeline.report_text
-    from assembler.similarity import ReportText
+    from assembler.library.similarity import ReportText
 
     def nothing(data: bytes, _props: object) -> tuple[bytes, tuple[None, None]]:
         return data, (None, None)
@@ -151,7 +151,7 @@ def main() -> int:
     parser.add_argument("--build", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    from assembler.similarity import compare
+    from assembler.library.similarity import compare
 
     if args.build:
         build_overhead(args.reports, args.repeat)
@@ -167,7 +167,7 @@ def main() -> int:
     if args.docx:
         import docx
 
-        from assembler.similarity import read_reports
+        from assembler.library.similarity import read_reports
 
         texts = batches(args.reports)["varied"]
         with tempfile.TemporaryDirectory(prefix="bench-similar-") as tmp:

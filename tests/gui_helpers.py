@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from test_extension import IMPLEMENTATION, MENU_URL, Office, _workdir, build_oxt
-
 from assembler.oxt import OXT_NAME
+from test_extension import IMPLEMENTATION, MENU_URL, Office, _workdir, build_oxt
 
 SCREEN = (1366, 768)
 TITLE = "述职报告助手"

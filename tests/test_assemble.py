@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from assembler import pipeline
-from assembler.text import docx_paragraphs
+from assembler.ooxml.text import docx_paragraphs
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

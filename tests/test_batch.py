@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assembler import batch as batch_module
-from assembler.batch import RenderJob, render_jobs
+from assembler.build import batch as batch_module
+from assembler.build.batch import RenderJob, render_jobs
+from assembler.build.render import PreparedTemplate
 from assembler.errors import InputError
-from assembler.render import PreparedTemplate
 from docx_helpers import joined_text
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peer" / "docxtpl-tests" / "templates"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from assembler.cli import main
 from assembler.errors import InputError
-from assembler.rules import load_rules
+from assembler.load.rules import load_rules
 
 
 def run(*args: object):

@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from assembler.cli import main
-from assembler.text import docx_text
+from assembler.ooxml.text import docx_text
 
 GAP_FREE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
 
@@ -171,7 +171,7 @@ def test_template_renders_with_plain_docxtpl_to_same_text(mini, tmp_path):
     from docxtpl import DocxTemplate
 
     from assembler import pipeline
-    from assembler.environment import make_env
+    from assembler.template.environment import make_env
 
     template = tmp_path / "assembled.docx"
     assert run("template", mini / "rules.yaml", "--checklist", mini / "checklist.md", "-o", template).exit_code == 0

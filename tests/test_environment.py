@@ -2,7 +2,7 @@ import pytest
 from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError
 
-from assembler.environment import check_expression, expression_variables, make_env
+from assembler.template.environment import check_expression, expression_variables, make_env
 
 
 def render(source, **context):

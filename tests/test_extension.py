@@ -61,7 +61,7 @@ def test_oxt_holds_extension_and_pure_python_library(tmp_path: Path) -> None:
     names = zipfile.ZipFile(oxt).namelist()
     for required in ("description.xml", "META-INF/manifest.xml", "Addons.xcu", "python/assembler_ext.py",
                      "icons/assembler_16.png", f"{PYTHONPATH}/assembler/pipeline.py",
-                     f"{PYTHONPATH}/assembler/selection.py", f"{PYTHONPATH}/docxtpl/__init__.py",
+                     f"{PYTHONPATH}/assembler/load/selection.py", f"{PYTHONPATH}/docxtpl/__init__.py",
                      f"{PYTHONPATH}/docx/__init__.py", f"{PYTHONPATH}/jinja2/sandbox.py",
                      f"{PYTHONPATH}/markupsafe/_native.py", f"{PYTHONPATH}/click/core.py",
                      f"{PYTHONPATH}/yaml/__init__.py", f"{PYTHONPATH}/openpyxl/__init__.py",
@@ -473,7 +473,7 @@ def test_untick_choose_person_generate_and_open(office: Office, data: Path) -> N
         {"select_people": ["甲一"]},
         {"click": "generate_open"},
     ])
-    from assembler.text import docx_text
+    from assembler.ooxml.text import docx_text
 
     assert messages(result) == []
     assert result["people"][0].startswith("全部") and result["people"][1:] == ["甲一", "乙二", "丙三"]
@@ -500,7 +500,7 @@ def _components(office: Office) -> list[Any]:
 @pytest.mark.office
 def test_save_checklist_writes_the_cli_format(office: Office, data: Path) -> None:
     from assembler import pipeline
-    from assembler.selection import read_checklist, render_checklist
+    from assembler.load.selection import read_checklist, render_checklist
 
     (data / "checklist.md").unlink()
     result = office.selftest([

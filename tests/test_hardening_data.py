@@ -32,8 +32,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from assembler import pipeline
+from assembler.load.values import clean_text
 from assembler.output import safe_filename
-from assembler.values import clean_text
 from fixtures.hostile.support import CJK, MINI, PERSON, docx_text, limits
 
 COUNTS: Counter[str] = Counter()

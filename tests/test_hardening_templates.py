@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assembler import environment
-from assembler.environment import make_env
+from assembler.template import environment
+from assembler.template.environment import make_env
 from fixtures.hostile.support import (
     CJK,
     PERSON,

@@ -8,7 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from assembler.cli import main
-from assembler.importer import (
+from assembler.library.importer import (
     Variable,
     _Namer,
     _ReportValues,
@@ -17,8 +17,8 @@ from assembler.importer import (
     report_lines,
     templatize,
 )
-from assembler.lint import lint
-from assembler.text import TextParagraph
+from assembler.library.lint import lint
+from assembler.ooxml.text import TextParagraph
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -228,7 +228,7 @@ def test_figures_dates_and_labels():
     assert again[0].label == "走访农户数2" and again[0].name == "s2_1"
     escaped = templatize("写{{ 花括号 }}和{% raw %}", "s3", namer, report, [])
     assert escaped == "写{{ '{' }}{{ '{' }} 花括号 }}和{{ '{' }}% raw %}"
-    from assembler.environment import make_env
+    from assembler.template.environment import make_env
 
     assert make_env().from_string(escaped).render() == "写{{ 花括号 }}和{% raw %}"
 

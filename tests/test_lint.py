@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from assembler.cli import main
-from assembler.lint import ERROR, WARNING, lint
+from assembler.library.lint import ERROR, WARNING, lint
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BENCH = Path(__file__).parent.parent / "bench"

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import assembler.nearcopies as nearcopies
-from assembler.nearcopies import K, NearCopies, NearCopyResult, Sketch, estimate_cutoffs, rows_per_band, sketch
-from assembler.similarity import _make_doc, compare, read_reports
+import assembler.library.nearcopies as nearcopies
+from assembler.library.nearcopies import K, NearCopies, NearCopyResult, Sketch, estimate_cutoffs, rows_per_band, sketch
+from assembler.library.similarity import compare, make_doc, read_reports
 
 #: Common characters for generated sentences: random strings of them share next to no shingles.
 CHARS = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定"
@@ -67,7 +67,7 @@ TEXT = st.text(alphabet="走访农户党员网格青山镇全年共计完成，�
 @given(TEXT)
 def test_sketch_size_is_the_number_of_shingles_compare_counts(text):
     made = sketch(text)
-    assert made.size == _make_doc("x", text).size
+    assert made.size == make_doc("x", text).size
     values = array("I", made.values)
     assert len(values) == K
     filled = [v for v in values if v != nearcopies.EMPTY]

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from assembler.cli import main
-from assembler.text import docx_text
+from assembler.ooxml.text import docx_text
 
 pytestmark = pytest.mark.office
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from assembler.errors import InputError
-from assembler.people import (
+from assembler.load.people import (
     OVERRIDE_HEADERS,
     HeaderMap,
     PeopleTable,
@@ -27,7 +27,7 @@ from assembler.people import (
     read_vars_file,
     type_values,
 )
-from assembler.values import CnDate, Num, TextList, VarSpec
+from assembler.load.values import CnDate, Num, TextList, VarSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "people"
 
@@ -786,7 +786,7 @@ def test_typed_values_are_text_list_and_num_types(tmp_path):
 
 
 def test_open_people_reads_the_header_at_once_and_rows_lazily(tmp_path):
-    from assembler.people import open_people
+    from assembler.load.people import open_people
 
     path = tmp_path / "p.csv"
     lines = ["姓名,单位"] + [f"人员{n},青山镇" for n in range(1, 2000)] + ["张三,青山镇,多出的值"]
@@ -802,7 +802,7 @@ def test_open_people_reads_the_header_at_once_and_rows_lazily(tmp_path):
 
 
 def test_open_people_bad_header_fails_before_any_row(tmp_path):
-    from assembler.people import open_people
+    from assembler.load.people import open_people
 
     path = tmp_path / "p.csv"
     path.write_text("姓名,单位,姓名\n张三,青山镇,张三\n", encoding="utf-8")
@@ -826,7 +826,7 @@ def test_large_gbk_csv_is_detected_and_read_across_pieces(tmp_path):
 
 
 def test_detect_encoding_on_bytes_matches_the_file_reader():
-    from assembler.people import detect_encoding
+    from assembler.load.people import detect_encoding
 
     assert detect_encoding(GBK_TEXT.encode("gbk"), file="p.csv") == "gb18030"
     assert detect_encoding(GBK_TEXT.encode("utf-8-sig"), file="p.csv") == "utf-8-sig"

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from assembler import pipeline
+from assembler.build.spool import SpooledList
 from assembler.errors import InputError
-from assembler.similarity import compare, read_reports
-from assembler.spool import SpooledList
+from assembler.library.similarity import compare, read_reports
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 MINI = Path(__file__).parent / "fixtures" / "mini"

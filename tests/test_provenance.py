@@ -14,7 +14,7 @@ from lxml import etree
 
 from assembler import pipeline
 from assembler.cli import main
-from assembler.provenance import (
+from assembler.library.provenance import (
     PROP_COMMIT,
     PROP_DIRTY,
     PROP_SNIPPETS,
@@ -24,10 +24,9 @@ from assembler.provenance import (
     library_state,
     pattern_source,
     provenance_properties,
-    read_custom_properties,
     snippet_hash,
-    with_custom_properties,
 )
+from assembler.ooxml.properties import read_custom_properties, with_custom_properties
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HAS_GIT = shutil.which("git") is not None
@@ -97,7 +96,7 @@ def test_long_values_are_split_for_word_and_joined_on_reading():
 
 
 def test_snippet_hash(tmp_path):
-    from assembler.snippets import load_library
+    from assembler.load.snippets import load_library
 
     shutil.copytree(FIXTURES / "mini", tmp_path / "mini")
     library = load_library(tmp_path / "mini" / "snippets")
@@ -230,8 +229,9 @@ BASE = plain_docx()
 
 # ------------------------------------------------------------------ provenance written by build
 
-from assembler.provenance import PROP_LIBRARY, PROP_RULES, Stamper, custom_properties_xml  # noqa: E402
-from assembler.text import docx_paragraphs  # noqa: E402
+from assembler.library.provenance import PROP_LIBRARY, PROP_RULES  # noqa: E402
+from assembler.ooxml.properties import Stamper, custom_properties_xml  # noqa: E402
+from assembler.ooxml.text import docx_paragraphs  # noqa: E402
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

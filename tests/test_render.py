@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from assembler.environment import make_env
+from assembler.build.render import PreparedTemplate, RenderError
 from assembler.errors import InputError
-from assembler.render import PreparedTemplate, RenderError
+from assembler.template.environment import make_env
 from docx_helpers import all_text_runs
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peer" / "docxtpl-tests" / "templates"

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from assembler.errors import InputError
-from assembler.rules import load_rules
+from assembler.load.rules import load_rules
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

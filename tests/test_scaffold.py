@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from assembler.cli import main
-from assembler.text import docx_text
+from assembler.ooxml.text import docx_text
 
 ROOT = Path(__file__).parent.parent
 

@@ -3,16 +3,15 @@ from pathlib import Path
 import pytest
 
 from assembler.errors import InputError
-from assembler.rules import load_rules
-from assembler.selection import (
+from assembler.load.rules import load_rules
+from assembler.load.selection import (
     apply_overrides,
-    chinese_number,
     merge_checklist,
     parse_checklist_text,
     read_checklist,
     render_checklist,
 )
-from assembler.snippets import load_library
+from assembler.load.snippets import load_library
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
@@ -26,11 +25,6 @@ def rules():
 def library(rules):
     return load_library(rules.library)
 
-
-@pytest.mark.parametrize(("n", "text"), [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (21, "二十一"), (99, "九十九"),
-                                          (100, "一百"), (101, "一百零一"), (110, "一百一十")])
-def test_chinese_numbers(n, text):
-    assert chinese_number(n) == text
 
 
 def test_checklist_round_trip(tmp_path, rules, library):

@@ -6,7 +6,7 @@ import docx
 from click.testing import CliRunner
 
 from assembler.cli import main
-from assembler.similarity import body_text, compare, no_own_figures, normalise
+from assembler.library.similarity import body_text, compare, no_own_figures, normalise
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -201,8 +201,8 @@ import json  # noqa: E402
 import yaml  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
-from assembler.similarity import count_chars  # noqa: E402
-from assembler.text import docx_paragraphs  # noqa: E402
+from assembler.library.similarity import count_chars  # noqa: E402
+from assembler.ooxml.text import docx_paragraphs  # noqa: E402
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 FIGURES_FOR_INDUSTRY = {"主导产业": ["富硒茶叶", "中药材种植", "高山蔬菜", "生态养殖", "精品水果", "食用菌", "油茶"],
@@ -266,7 +266,7 @@ def test_one_snippet_set_is_flagged_and_variants_with_own_figures_are_not(tmp_pa
 
 
 def read_all(folder: Path) -> dict[str, str]:
-    from assembler.similarity import read_reports
+    from assembler.library.similarity import read_reports
 
     return read_reports(folder)
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from assembler.errors import InputError
-from assembler.snippets import join_lines, load_library, parse_snippet, split_paragraphs
+from assembler.load.snippets import join_lines, load_library, parse_snippet, split_paragraphs
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

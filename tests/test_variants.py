@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 
-from assembler.variants import VariantDealer, Variants
+from assembler.build.variants import VariantDealer, Variants
 
 
 def _reference(counts, people, pin=None):

@@ -92,14 +92,12 @@ def import_library() -> str | None:
         global AssemblerError, Checklist, InputError, PersonError, TYPE_HINTS, atomic_write, checklist_groups
         global merge_checklist, parse_checklist_text, pipeline, read_checklist, render_checklist
         global EmptySelection, describe_condition, convert_one, DocumentError, fonts, summary
-        from assembler import pipeline, summary
-        from assembler.body_checks import EmptySelection
-        from assembler.conditions import describe_condition
+        from assembler import pipeline
+        from assembler.build import summary
+        from assembler.build.body_checks import EmptySelection
         from assembler.errors import AssemblerError, InputError, PersonError
-        from assembler.office import fonts
-        from assembler.office.convert import DocumentError, convert_one
-        from assembler.output import atomic_write
-        from assembler.selection import (
+        from assembler.library.workbook import TYPE_HINTS
+        from assembler.load.selection import (
             Checklist,
             checklist_groups,
             merge_checklist,
@@ -107,7 +105,10 @@ def import_library() -> str | None:
             read_checklist,
             render_checklist,
         )
-        from assembler.workbook import TYPE_HINTS
+        from assembler.office import fonts
+        from assembler.office.convert import DocumentError, convert_one
+        from assembler.output import atomic_write
+        from assembler.template.conditions import describe_condition
     except ImportError as exc:
         return LIBRARY_MISSING.format(detail=exc)
     return None

@@ -5,3 +5,14 @@ The pipeline reads in one direction: load (snippets, rules, checklist, people)
 """
 
 __version__ = "0.1.0"
+
+
+def _wire() -> None:
+    """The composition root: the loaders check templates through the template layer's grammar."""
+    from .load.grammar import install
+    from .template.grammar import JINJA
+
+    install(JINJA)
+
+
+_wire()

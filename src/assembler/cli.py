@@ -9,17 +9,16 @@ mistake.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__, pipeline
+from .build.summary import pdf_line
+from .commands.progress import progress_bar
 from .errors import EXIT_BAD_INPUT, AssemblerError
 from .output import atomic_write
-from .summary import pdf_line
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -46,32 +45,6 @@ class Group(click.Group):
 
 def echo_err(message: str) -> None:
     click.echo(message, err=True)
-
-
-@contextmanager
-def progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr ("转换 PDF [###---] 3/7"), only when stderr is a terminal.
-
-    A count rather than a percentage: a PDF takes seconds, and a stuck document shows as a count that stops.
-    """
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    state: dict[str, Any] = {}
-
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_percent=False)
-            bar.__enter__()
-            state["bar"] = bar
-        bar.update(done - bar.pos)
-
-    try:
-        yield update
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
 
 
 def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
@@ -132,7 +105,7 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="写入文件；不给则打印。")
 @click.option("--merge", "merge", type=click.Path(path_type=Path, dir_okay=False), help="保留旧清单中的勾选。")
 def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
-    from .selection import merge_checklist, render_checklist
+    from .load.selection import merge_checklist, render_checklist
 
     project = pipeline.load_project(rules)
     if merge is not None:
@@ -151,7 +124,7 @@ def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
 @checklist_option
 @click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), help="写出带中文表头的空白人员表。")
 def variables(rules: Path, checklist: Path | None, xlsx: Path | None) -> None:
-    from .workbook import needed_variables, write_people_workbook
+    from .library.workbook import needed_variables, write_people_workbook
 
     project = pipeline.load_project(rules, checklist)
     needed = needed_variables(project)

@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-COMMAND_MODULES = ("pdf", "library", "oxt")
+COMMAND_MODULES = ("pdf", "library", "oxt")  # ``progress`` is a helper, not a command module
 
 
 def register(group: click.Group) -> None:

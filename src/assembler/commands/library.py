@@ -22,7 +22,7 @@ from ..errors import EXIT_OK, InputError
               help="同时检查这个选稿清单（默认检查规则文件旁的 checklist.md）。")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误，不显示警告。")
 def lint_command(target: Path | None, checklist: Path | None, quiet: bool) -> None:
-    from ..lint import lint
+    from ..library.lint import lint
 
     if checklist is not None and not checklist.is_file():
         raise InputError("清单文件不存在", file=checklist)
@@ -40,7 +40,7 @@ def lint_command(target: Path | None, checklist: Path | None, quiet: bool) -> No
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--no-git", is_flag=True, help="不运行 git init。")
 def init_command(directory: Path, no_git: bool) -> None:
-    from ..scaffold import init_library
+    from ..library.scaffold import init_library
 
     result = init_library(directory, git=not no_git)
     click.echo(f"已在 {result.root} 新建片段库（{len(result.files)} 个文件"
@@ -58,7 +58,7 @@ def init_command(directory: Path, no_git: bool) -> None:
               help="写入的新文件夹（须不存在或为空）。")
 @click.option("--force", is_flag=True, help="文件夹不为空时也写入（覆盖同名文件）。")
 def import_command(report: Path, outdir: Path, force: bool) -> None:
-    from ..importer import import_report
+    from ..library.importer import import_report
 
     try:
         data = report.read_bytes()
@@ -82,7 +82,7 @@ def import_command(report: Path, outdir: Path, force: bool) -> None:
 @click.option("--library", "library", type=click.Path(path_type=Path, file_okay=False),
               help="片段库文件夹（没有规则文件时）。")
 def explain_command(report: Path, rules: Path | None, library: Path | None) -> None:
-    from ..provenance import explain_report, format_explanation
+    from ..library.provenance import explain_report, format_explanation
 
     try:
         data = report.read_bytes()
@@ -108,7 +108,7 @@ def _shorten(text: str, size: int = 60) -> str:
               help="相似度（共同的五字片段占比，0～1）不低于此值才列出。")
 @click.option("--limit", type=click.IntRange(min=0), default=0, help="最多列出多少对（0 表示全部）。")
 def similar_command(directory: Path, against: Path | None, threshold: float, limit: int) -> None:
-    from ..similarity import compare, read_reports
+    from ..library.similarity import compare, read_reports
 
     texts = read_reports(directory)
     if not texts:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_OK, EXIT_PARTIAL, InputError
+from .progress import progress_bar
 
 CONVERTIBLE = (".docx", ".odt", ".doc")
 PDF_LABEL = "转换 PDF"
@@ -35,8 +36,6 @@ def collect(paths: tuple[Path, ...]) -> list[Path]:
 
 def pdf_progress(label: str = PDF_LABEL) -> AbstractContextManager[Callable[[int, int], None] | None]:
     """The batch's progress bar, shared with ``build``."""
-    from ..cli import progress_bar
-
     return progress_bar(label)
 
 

@@ -31,24 +31,28 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .names import (
+    CT_NS,
+    FANGSONG,
+    HEADING_NUM_ID,
+    HEITI,
+    KAITI,
+    LATIN,
+    PKG_REL_NS,
+    R_NS,
+    REL_TYPE,
+    SONGTI,
+    W_NS,
+    XIAOBIAOSONG,
+    XML_NS,
+)
+from .numbering import HEADING_LEVELS
+
 # ------------------------------------------------------------------ names and units
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _NSMAP = {"w": W_NS, "r": R_NS}
-_PREFIXES = {"w": W_NS, "r": R_NS, "xml": "http://www.w3.org/XML/1998/namespace"}
+_PREFIXES = {"w": W_NS, "r": R_NS, "xml": XML_NS}
 
-REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-
-#: Fonts, by their official names: the reader's machine (Windows, 国产化 systems) has these.
-FANGSONG = "仿宋_GB2312"
-KAITI = "楷体_GB2312"
-HEITI = "黑体"
-XIAOBIAOSONG = "方正小标宋简体"
-SONGTI = "宋体"
-LATIN = "Times New Roman"
 
 #: 号 sizes in points (GB/T 9704 speaks in 号).
 SIZE_2HAO = 22.0
@@ -58,10 +62,6 @@ SIZE_4HAO = 14.0
 #: The fixed timestamp of every zip entry and of the core properties.
 FIXED_ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 FIXED_W3CDTF = "2020-01-01T00:00:00Z"
-
-#: numId of the multi-level heading list (docs/CONTRACTS.md).
-HEADING_NUM_ID = 1
-
 
 def mm_to_twips(mm: float) -> int:
     """Millimetres to twentieths of a point, rounded to the nearest twip."""
@@ -320,18 +320,6 @@ def styles_xml(options: BaseTemplateOptions) -> bytes:
 
 # ------------------------------------------------------------------ numbering.xml
 
-#: (number format, level text, font of the number) for each level of the heading list.
-HEADING_LEVELS: tuple[tuple[str, str, str], ...] = (
-    ("chineseCounting", "%1、", HEITI),
-    ("chineseCounting", "（%2）", KAITI),
-    ("decimal", "%3.", FANGSONG),
-    ("decimal", "（%4）", FANGSONG),
-    ("decimalEnclosedCircle", "%5", FANGSONG),
-    ("decimal", "%6)", FANGSONG),
-    ("lowerLetter", "%7.", FANGSONG),
-    ("lowerLetter", "%8)", FANGSONG),
-    ("lowerRoman", "%9.", FANGSONG),
-)
 
 
 def numbering_xml(options: BaseTemplateOptions) -> bytes:

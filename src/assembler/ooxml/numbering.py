@@ -1,4 +1,8 @@
-"""Reading a .docx's list numbering the way a reader sees it.
+"""The heading list of a report — where its numbering is decided — and reading it back as a reader sees it.
+
+``HEADING_LEVELS`` is the one multi-level list every report numbers its headings with
+(一、 → （一） → 1. → （1）…, list ``HEADING_NUM_ID``; ``base_template.numbering_xml`` writes it);
+how a number is spelled in Chinese is ``assembler.numbering`` (pure text, shared with the loaders).
 
 Reports number their headings with native Word lists (so a subsection added by
 hand in Writer is renumbered too). The numbers therefore live in numbering.xml,
@@ -9,15 +13,35 @@ levels below it, formatted by the level's numFmt and lvlText.
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
-from ..selection import chinese_number
-from .paragraphs import W_NS, w
+from ..errors import InputError
+from ..numbering import chinese_number
+from .names import FANGSONG, HEADING_NUM_ID, HEITI, KAITI, NUMBERING_PART, STYLES_PART, W_NS, w
+from .package import check_xml_part
 
 _NS = {"w": W_NS}
+
+__all__ = ["HEADING_LEVELS", "HEADING_NUM_ID", "Numbering", "format_number", "fresh_numbering"]
+
+#: (number format, level text, font of the number) for each level of the heading list.
+HEADING_LEVELS: tuple[tuple[str, str, str], ...] = (
+    ("chineseCounting", "%1、", HEITI),
+    ("chineseCounting", "（%2）", KAITI),
+    ("decimal", "%3.", FANGSONG),
+    ("decimal", "（%4）", FANGSONG),
+    ("decimalEnclosedCircle", "%5", FANGSONG),
+    ("decimal", "%6)", FANGSONG),
+    ("lowerLetter", "%7.", FANGSONG),
+    ("lowerLetter", "%8)", FANGSONG),
+    ("lowerRoman", "%9.", FANGSONG),
+)
 
 
 @dataclass(frozen=True)
@@ -112,3 +136,27 @@ class Numbering:
             return format_number(value, levels.get(level, Level("decimal", "", 1)).fmt)
 
         return re.sub(r"%(\d)", sub, levels[ilvl].text)
+
+
+@lru_cache(maxsize=8)
+def _numbering_template(numbering_xml: bytes | None, styles_xml: bytes | None) -> Numbering:
+    """Numbering definitions read once for the many reports of one batch, which share them.
+
+    Raises ``InputError`` (without a file name: the caller adds it) for a part that is
+    not safe, well-formed XML.
+    """
+    for name, payload in ((NUMBERING_PART, numbering_xml), (STYLES_PART, styles_xml)):
+        if payload is not None:
+            check_xml_part(name, payload)
+    return Numbering(numbering_xml, styles_xml)
+
+
+def fresh_numbering(parts: Mapping[str, bytes], file: str | None) -> Numbering:
+    """The package's numbering with its counters at zero (the definitions shared within a batch)."""
+    try:
+        template = _numbering_template(parts.get(NUMBERING_PART), parts.get(STYLES_PART))
+    except InputError as exc:
+        raise InputError(exc.message, file=file) from None
+    numbering = copy.copy(template)
+    numbering.counters = {}
+    return numbering

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
+from .names import W_NS, XML_NS, w
 
-
-def w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
+__all__ = ["W_NS", "body_of", "paragraph", "replace_body_content", "tag_paragraph", "w"]
 
 
 def _run(text: str, run_style: str | None = None) -> etree._Element:

@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import io
 import re
-import struct
-import zipfile
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,15 +36,13 @@ from jinja2 import Template, TemplateError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from lxml import etree
 
-from .environment import make_env
-from .errors import InputError
+from ..errors import InputError
+from ..ooxml.zipentries import Member, PackageTooLarge, deflate, read_members, write_members
+from ..template.environment import make_env
 
 #: zlib level for the parts rendered per person. Level 6 (zipfile's default) spends
 #: about twice the time of level 1 on a report body for a file a few per cent smaller.
 COMPRESS_LEVEL = 1
-#: Every entry gets this timestamp, as in ``ooxml.package``: same input, same bytes.
-_DOS_DATE = (2020 - 1980) << 9 | 1 << 5 | 1
-_DOS_TIME = 0
 #: The core properties docxtpl renders (``DocxTemplate.render_properties``).
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 #: The only characters ``DocxTemplate.resolve_listing`` rewrites.
@@ -124,64 +119,6 @@ class _Docxtpl(DocxTemplate):
         return self.resolve_listing(xml)
 
 
-# ---------------------------------------------------------------- zip writing
-
-
-@dataclass(frozen=True)
-class _Member:
-    """One zip entry, compressed: written as is into every document."""
-
-    name: bytes
-    method: int
-    crc: int
-    data: bytes
-    size: int
-    flags: int
-
-
-def _member(name: str, payload: bytes) -> _Member:
-    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-    data = compressor.compress(payload) + compressor.flush()
-    encoded = name.encode("utf-8")
-    flags = 0 if encoded.isascii() else 0x800
-    return _Member(encoded, zipfile.ZIP_DEFLATED, zlib.crc32(payload), data, len(payload), flags)
-
-
-def _raw_members(package: bytes) -> dict[str, _Member]:
-    """The entries of a zip with their compressed bytes, without inflating them."""
-    out: dict[str, _Member] = {}
-    with zipfile.ZipFile(io.BytesIO(package)) as archive:
-        for info in archive.infolist():
-            header = package[info.header_offset:info.header_offset + 30]
-            name_length, extra_length = struct.unpack("<HH", header[26:30])
-            start = info.header_offset + 30 + name_length + extra_length
-            encoded = info.filename.encode("utf-8")
-            out[info.filename] = _Member(encoded, info.compress_type, info.CRC,
-                                         package[start:start + info.compress_size], info.file_size,
-                                         0 if encoded.isascii() else 0x800)
-    return out
-
-
-def _write_zip(members: list[_Member]) -> bytes:
-    """A plain zip (no zip64, no data descriptors) of already compressed members."""
-    chunks: list[bytes] = []
-    directory: list[bytes] = []
-    offset = 0
-    for m in members:
-        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, m.flags, m.method, _DOS_TIME, _DOS_DATE,
-                             m.crc, len(m.data), m.size, len(m.name), 0)
-        directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, m.flags, m.method,
-                                     _DOS_TIME, _DOS_DATE, m.crc, len(m.data), m.size, len(m.name),
-                                     0, 0, 0, 0, 0o600 << 16, offset) + m.name)
-        chunks += (header, m.name, m.data)
-        offset += len(header) + len(m.name) + len(m.data)
-    central = b"".join(directory)
-    if offset + len(central) > 0xFFFFFFFF or len(members) > 0xFFFF:
-        raise RenderError("生成的文档超过 4 GB，无法写出")
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), offset, 0)
-    return b"".join(chunks) + central + end
-
-
 # ---------------------------------------------------------------- the parts docxtpl renders
 
 
@@ -194,7 +131,7 @@ class _Part:
     template: Template | None
     finish: Callable[[str], bytes]
     docx_part: Any
-    static: _Member | None = None
+    static: Member | None = None
 
 
 class PreparedTemplate:
@@ -218,7 +155,10 @@ class PreparedTemplate:
         self._core_part = next(p for p in package.parts if p.content_type == CT.OPC_CORE_PROPERTIES)
         baseline = io.BytesIO()
         docx.save(baseline)  # what python-docx writes for every part docxtpl leaves alone
-        self._members = _raw_members(baseline.getvalue())
+        members = read_members(baseline.getvalue())
+        if members is None:  # python-docx writes a plain zip; anything else is not ours to copy
+            raise InputError("无法作为 Word 文档读取（python-docx 写出的不是普通 zip）", file=name)
+        self._members = members
         self._order = list(self._members)
 
         self._body_part = self._part(docx.part.partname.membername, self._tpl.get_xml(), docx.part,
@@ -241,7 +181,7 @@ class PreparedTemplate:
         for prop in _PROPERTIES:
             initial = getattr(self._core, prop)
             self._properties[prop] = self._compile(initial) if _has_tags(initial) else initial
-        self._static_core: _Member | None = None
+        self._static_core: Member | None = None
         if not any(isinstance(value, Template) for value in self._properties.values()):
             self._static_core = self._core_member({})
         for part in (self._body_part, *self._parts):
@@ -273,7 +213,7 @@ class PreparedTemplate:
         if part.template is not None:
             return
         try:
-            part.static = _member(part.name, self._render_part(part, {}, self.env))
+            part.static = deflate(part.name, self._render_part(part, {}, self.env), COMPRESS_LEVEL)
         except Exception:  # noqa: BLE001 - then it fails per person, as in docxtpl
             part.static = None
 
@@ -283,11 +223,11 @@ class PreparedTemplate:
         xml = self._tpl.render_xml_part(part.source, part.docx_part, context, env)
         return part.finish(xml)
 
-    def _render_member(self, part: _Part, context: dict[str, Any]) -> _Member:
+    def _render_member(self, part: _Part, context: dict[str, Any]) -> Member:
         if part.static is not None:
             return part.static
         env = _Compiled(part.template) if part.template is not None else self.env
-        return _member(part.name, self._render_part(part, context, env))
+        return deflate(part.name, self._render_part(part, context, env), COMPRESS_LEVEL)
 
     def _finish_body(self, xml: str) -> bytes:
         """DocxTemplate.render after build_xml: fix tables and docPr ids, swap the body in."""
@@ -298,19 +238,19 @@ class PreparedTemplate:
         self._body = tree
         return serialize_part_xml(self._root)
 
-    def _core_member(self, context: dict[str, Any]) -> _Member:
+    def _core_member(self, context: dict[str, Any]) -> Member:
         for prop, value in self._properties.items():
             rendered = value.render(context) if isinstance(value, Template) else value
             try:
                 setattr(self._core, prop, rendered)
             except ValueError:
                 raise RenderError(f"文档属性 {prop} 的值超过 255 个字符：{rendered[:20]}…") from None
-        return _member(self._core_part.partname.membername, self._core_part.blob)
+        return deflate(self._core_part.partname.membername, self._core_part.blob, COMPRESS_LEVEL)
 
-    def _footnote_members(self, context: dict[str, Any]) -> list[_Member]:
+    def _footnote_members(self, context: dict[str, Any]) -> list[Member]:
         """docxtpl renders the footnotes once per section of the rendered body (sic)."""
         sections = len(self._tpl.docx.sections) if self._footnotes else 0
-        out: list[_Member] = []
+        out: list[Member] = []
         for part in self._footnotes:
             if sections == 0:
                 continue
@@ -320,13 +260,13 @@ class PreparedTemplate:
                     xml = self._tpl.patch_xml(xml)
                 env = _Compiled(part.template) if index == 0 and part.template is not None else self.env
                 xml = self._tpl.render_xml_part(xml, part.docx_part, context, env)
-            out.append(_member(part.name, xml.encode("utf-8")))
+            out.append(deflate(part.name, xml.encode("utf-8"), COMPRESS_LEVEL))
         return out
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The person's document: docxtpl's ``render(context, env, autoescape=True)`` + ``save``."""
         values = dict(context)
-        rendered: dict[str, _Member] = {}
+        rendered: dict[str, Member] = {}
         try:
             for part in (self._body_part, *self._parts):
                 rendered[part.name] = self._render_member(part, values)
@@ -342,7 +282,10 @@ class PreparedTemplate:
             raise RenderError(f"渲染后的文档结构无效（{exc}），请检查模板中的 {{%p %}} 等标签是否成对") from None
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise RenderError(f"模板中的表达式无法计算（{exc}），请检查对应的值") from None
-        return _write_zip([rendered.get(name) or self._members[name] for name in self._order])
+        try:
+            return write_members([rendered.get(name) or self._members[name] for name in self._order])
+        except PackageTooLarge:
+            raise RenderError("生成的文档超过 4 GB，无法写出") from None
 
 
 def _rebuild(data: bytes, name: str) -> PreparedTemplate:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .hints import WORDINGS, Hinted, worded
+from ..hints import WORDINGS, Hinted, worded
 
 if TYPE_CHECKING:
-    from .pipeline import BatchResult
+    from .results import BatchResult
 
 
 def pdf_line(batch: BatchResult) -> str | None:

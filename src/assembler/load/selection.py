@@ -12,39 +12,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
+from ..numbering import section_label
+from .grammar import grammar
 from .rules import Entry, Rules
 from .snippets import Library
 from .yamlio import read_text
 
 _ITEM = re.compile(r"^\s*[-*+]\s*\[(?P<box>[ xX✓√]?)\]\s*(?P<id>\S+)?(?P<label>.*)$")
 _LOOKS_LIKE_ITEM = re.compile(r"^\s*[-*+]\s*\[")
-_CN_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 11 → 十一, 21 → 二十一 (what Word's chineseCounting shows)."""
-    if n <= 0:
-        return str(n)
-    if n < 10:
-        return _CN_DIGITS[n]
-    if n < 20:
-        return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 100:
-        return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 1000:
-        rest = n % 100
-        head = _CN_DIGITS[n // 100] + "百"
-        if rest == 0:
-            return head
-        if rest < 10:
-            return head + "零" + _CN_DIGITS[rest]
-        if rest < 20:
-            return head + "一" + chinese_number(rest)
-        return head + chinese_number(rest)
-    return str(n)
-
-
 @dataclass(frozen=True)
 class Checklist:
     path: Path | None
@@ -56,11 +32,9 @@ def checklist_title(rules: Rules, title: str | None = None) -> str:
     """The checklist's first line; the title's tags are filled from examples where possible."""
     if title:
         return title
-    from .environment import shared_env
-
     examples = {name: spec.example for name, spec in rules.variables.items() if spec.example is not None}
     try:
-        rendered = shared_env().from_string(rules.title).render(examples)
+        rendered = grammar().fill(rules.title, examples)
     except Exception:
         rendered = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", rules.title)
     return rendered.strip()
@@ -72,7 +46,7 @@ def checklist_groups(rules: Rules) -> list[tuple[str, list[Entry]]]:
     if rules.opening:
         groups.append(("开头", list(rules.opening)))
     for number, section in enumerate(rules.sections, start=1):
-        groups.append((f"{chinese_number(number)}、{section.heading}", list(section.entries)))
+        groups.append((f"{section_label(number)}{section.heading}", list(section.entries)))
     if rules.closing:
         groups.append(("结尾", list(rules.closing)))
     return groups

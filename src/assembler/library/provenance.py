@@ -13,8 +13,7 @@ Word and Writer). The build stamps three there:
 against every snippet paragraph turned into a regular expression (literal text,
 ``{{ … }}`` as a wildcard).
 
-Word caps a text property at 255 characters in places, so longer values are split
-over ``name``, ``name#2``, ``name#3`` … and joined again on reading.
+Writing and reading the properties themselves is ``ooxml.properties``.
 """
 
 from __future__ import annotations
@@ -23,40 +22,23 @@ import hashlib
 import json
 import re
 import shutil
-import struct
 import subprocess
-import zipfile
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
-
-from .errors import InputError
-from .ooxml.package import read_parts, write_parts
-from .rules import Rules
-from .snippets import Library, Snippet
+from ..errors import InputError
+from ..load.rules import Rules
+from ..load.snippets import Library, Snippet
+from ..numbering import NUMBER_PREFIX
+from ..ooxml.names import STYLE_SIGNATURE, STYLE_SUBTITLE, STYLE_TITLE
+from ..ooxml.properties import read_custom_properties
 
 PROP_SNIPPETS = "assembler.snippets"
 PROP_COMMIT = "assembler.library_commit"
 PROP_DIRTY = "assembler.library_dirty"
 PROP_LIBRARY = "assembler.library"
 PROP_RULES = "assembler.rules"
-
-CUSTOM_PART = "docProps/custom.xml"
-CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
-CP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-#: The format id every custom property carries (user-defined properties).
-FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
-#: Longest text Word keeps in one property; longer values are split.
-CHUNK = 255
-_CHUNK_NAME = re.compile(r"^(?P<base>.+)#(?P<n>\d+)$")
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # ------------------------------------------------------------------ library state
@@ -180,253 +162,6 @@ class BatchProvenance:
         if self.rules is not None:
             props[PROP_RULES] = str(self.rules)
         return props
-
-
-# ------------------------------------------------------------------ custom.xml
-
-
-def _clean(value: str) -> str:
-    return _XML_BAD.sub("", str(value))
-
-
-def _split(props: Mapping[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in props.items():
-        value = _clean(value)
-        if len(value) <= CHUNK:
-            out[name] = value
-            continue
-        pieces = [value[i:i + CHUNK] for i in range(0, len(value), CHUNK)]
-        out[name] = pieces[0]
-        for number, piece in enumerate(pieces[1:], start=2):
-            out[f"{name}#{number}"] = piece
-    return out
-
-
-def _xml(root: etree._Element) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _ensure_content_type(parts: dict[str, bytes]) -> None:
-    root = etree.fromstring(parts["[Content_Types].xml"])
-    for node in root.findall(f"{{{CT_NS}}}Override"):
-        if node.get("PartName") == "/" + CUSTOM_PART:
-            return
-    etree.SubElement(root, f"{{{CT_NS}}}Override", PartName="/" + CUSTOM_PART, ContentType=CUSTOM_CT)
-    parts["[Content_Types].xml"] = _xml(root)
-
-
-def _ensure_relationship(parts: dict[str, bytes]) -> None:
-    name = "_rels/.rels"
-    if name in parts:
-        root = etree.fromstring(parts[name])
-    else:
-        root = etree.Element(f"{{{REL_NS}}}Relationships", nsmap={None: REL_NS})
-    ids = set()
-    for node in root.findall(f"{{{REL_NS}}}Relationship"):
-        ids.add(node.get("Id"))
-        if node.get("Type") == CUSTOM_REL:
-            return
-    number = 1
-    while f"rId{number}" in ids:
-        number += 1
-    etree.SubElement(root, f"{{{REL_NS}}}Relationship", Id=f"rId{number}", Type=CUSTOM_REL,
-                     Target=CUSTOM_PART)
-    parts[name] = _xml(root)
-
-
-def with_custom_properties(docx: bytes, props: Mapping[str, str]) -> bytes:
-    """``docx`` with ``props`` as custom document properties (text), replacing ones with the same names.
-
-    Other custom properties are kept. Adds docProps/custom.xml, its content type and
-    its package relationship when the document has none yet.
-    """
-    parts = read_parts(docx)
-    if CUSTOM_PART in parts:
-        root = etree.fromstring(parts[CUSTOM_PART])
-    else:
-        root = etree.Element(f"{{{CP_NS}}}Properties", nsmap={None: CP_NS, "vt": VT_NS})
-    replacing = set(props)
-    for node in list(root.findall(f"{{{CP_NS}}}property")):
-        name = node.get("name") or ""
-        match = _CHUNK_NAME.match(name)
-        if name in replacing or (match and match.group("base") in replacing):
-            root.remove(node)
-    pids = [int(node.get("pid") or 0) for node in root.findall(f"{{{CP_NS}}}property")]
-    pid = max([1, *pids]) + 1
-    for name, value in _split(props).items():
-        node = etree.SubElement(root, f"{{{CP_NS}}}property", fmtid=FMTID, pid=str(pid), name=name)
-        etree.SubElement(node, f"{{{VT_NS}}}lpwstr").text = value
-        pid += 1
-    parts[CUSTOM_PART] = _xml(root)
-    _ensure_content_type(parts)
-    _ensure_relationship(parts)
-    return write_parts(parts)
-
-
-# ------------------------------------------------------------------ stamping a batch cheaply
-
-
-_EOCD = struct.Struct("<4s4H2LH")
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
-_LOCAL = struct.Struct("<4s2B4HL2L2H")
-#: The date every stamped entry carries (as the rendered entries do): same input, same bytes.
-_DOS_DATE = (2020 - 1980) << 9 | 1 << 5 | 1
-
-
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    central: bytes  # the central directory record, name and extras included
-    local: bytes  # local header, name, extras and compressed data, as stored
-    crc: int
-    packed: int  # compressed size
-
-
-def _entries(data: bytes) -> list[_Entry] | None:
-    """The zip's entries as stored, or ``None`` for anything but a plain zip (comment, zip64, spanning)."""
-    if len(data) < _EOCD.size or data[-_EOCD.size:-_EOCD.size + 4] != b"PK\x05\x06":
-        return None
-    _, disk, cd_disk, here, count, cd_size, cd_offset, comment = _EOCD.unpack(data[-_EOCD.size:])
-    if disk or cd_disk or here != count or comment or cd_offset + cd_size != len(data) - _EOCD.size:
-        return None
-    records: list[tuple[str, bytes, int, int, int]] = []
-    position = cd_offset
-    for _ in range(count):
-        fields = _CENTRAL.unpack_from(data, position)
-        if fields[0] != b"PK\x01\x02":
-            return None
-        name_length, extra_length, comment_length = fields[12], fields[13], fields[14]
-        offset, packed, size = fields[18], fields[10], fields[11]
-        if 0xFFFFFFFF in (offset, packed, size):
-            return None
-        end = position + _CENTRAL.size + name_length + extra_length + comment_length
-        raw_name = data[position + _CENTRAL.size:position + _CENTRAL.size + name_length]
-        if fields[5] & 0x1:  # encrypted
-            return None
-        name = raw_name.decode("utf-8" if fields[5] & 0x800 else "cp437")
-        records.append((name, data[position:end], offset, fields[9], packed))
-        position = end
-    starts = sorted({record[2] for record in records} | {cd_offset})
-    following = dict(zip(starts, starts[1:], strict=False))
-    entries = []
-    for name, central, offset, crc, packed in records:
-        if data[offset:offset + 4] != b"PK\x03\x04":
-            return None
-        entries.append(_Entry(name, central, data[offset:following[offset]], crc, packed))
-    return entries
-
-
-def _stored(name: str, payload: bytes) -> tuple[bytes, bytes]:
-    """A new deflated entry: (local record, central record without its offset filled in)."""
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    packed = compressor.compress(payload) + compressor.flush()
-    encoded = name.encode("utf-8")
-    flags = 0 if encoded.isascii() else 0x800
-    crc = zlib.crc32(payload)
-    local = _LOCAL.pack(b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, 0, _DOS_DATE, crc, len(packed),
-                        len(payload), len(encoded), 0) + encoded + packed
-    central = _CENTRAL.pack(b"PK\x01\x02", 20, 3, 20, 0, flags, zipfile.ZIP_DEFLATED, 0, _DOS_DATE, crc,
-                            len(packed), len(payload), len(encoded), 0, 0, 0, 0, 0o600 << 16, 0) + encoded
-    return local, central
-
-
-def _inflate(entry: _Entry) -> bytes:
-    fields = _LOCAL.unpack_from(entry.local)
-    start = _LOCAL.size + fields[10] + fields[11]
-    body = entry.local[start:start + entry.packed]
-    if fields[4] == zipfile.ZIP_STORED:
-        return body
-    return zlib.decompress(body, -15)
-
-
-def custom_properties_xml(props: Mapping[str, str]) -> bytes:
-    """docProps/custom.xml holding ``props`` (long values split, see the module docstring)."""
-    root = etree.Element(f"{{{CP_NS}}}Properties", nsmap={None: CP_NS, "vt": VT_NS})
-    for pid, (name, value) in enumerate(_split(props).items(), start=2):
-        node = etree.SubElement(root, f"{{{CP_NS}}}property", fmtid=FMTID, pid=str(pid), name=name)
-        etree.SubElement(node, f"{{{VT_NS}}}lpwstr").text = value
-    return _xml(root)
-
-
-class Stamper:
-    """Writes custom properties into many rendered reports of one batch, cheaply.
-
-    A report from ``render`` is a plain zip whose package parts are the same for
-    everybody; only docProps/custom.xml is new and ``[Content_Types].xml`` and
-    ``_rels/.rels`` gain a line. Those two are rewritten once per distinct input
-    (cached by CRC) and every other entry is copied as stored, so a report costs a
-    scan of its central directory and the compression of one small part, not a
-    re-compression of the whole package. Anything unusual (a package that already
-    has custom properties, zip64, a comment) takes the general path,
-    ``with_custom_properties``.
-    """
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, int], tuple[bytes, bytes]] = {}
-
-    def _patched(self, entry: _Entry) -> tuple[bytes, bytes]:
-        key = (entry.name, entry.crc)
-        if key not in self._cache:
-            parts = {entry.name: _inflate(entry)}
-            if entry.name == "[Content_Types].xml":
-                _ensure_content_type(parts)
-            else:
-                _ensure_relationship(parts)
-            self._cache[key] = _stored(entry.name, parts[entry.name])
-        return self._cache[key]
-
-    def stamp(self, docx: bytes, props: Mapping[str, str]) -> bytes:
-        entries = _entries(docx)
-        names = {entry.name for entry in entries} if entries is not None else set()
-        if entries is None or CUSTOM_PART in names or not {"[Content_Types].xml", "_rels/.rels"} <= names:
-            return with_custom_properties(docx, props)
-        locals_: list[bytes] = []
-        centrals: list[bytes] = []
-        offset = 0
-
-        def add(local: bytes, central: bytes) -> None:
-            nonlocal offset
-            locals_.append(local)
-            centrals.append(central[:42] + struct.pack("<L", offset) + central[46:])
-            offset += len(local)
-
-        for entry in entries:
-            if entry.name in ("[Content_Types].xml", "_rels/.rels"):
-                add(*self._patched(entry))
-            else:
-                add(entry.local, entry.central)
-        add(*_stored(CUSTOM_PART, custom_properties_xml(props)))
-        directory = b"".join(centrals)
-        end = _EOCD.pack(b"PK\x05\x06", 0, 0, len(centrals), len(centrals), len(directory), offset, 0)
-        return b"".join(locals_) + directory + end
-
-
-def read_custom_properties(docx: bytes) -> dict[str, str]:
-    """All custom document properties as text (values split by ``with_custom_properties`` joined again)."""
-    parts = read_parts(docx)
-    if CUSTOM_PART not in parts:
-        return {}
-    root = etree.fromstring(parts[CUSTOM_PART])
-    raw: dict[str, str] = {}
-    for node in root.findall(f"{{{CP_NS}}}property"):
-        name = node.get("name")
-        if not name:
-            continue
-        value = next(iter(node), None)
-        raw[name] = (value.text or "") if value is not None else ""
-    out: dict[str, str] = {}
-    for name, value in raw.items():
-        match = _CHUNK_NAME.match(name)
-        if match and match.group("base") in raw:
-            continue
-        pieces = [value]
-        number = 2
-        while f"{name}#{number}" in raw:
-            pieces.append(raw[f"{name}#{number}"])
-            number += 1
-        out[name] = "".join(pieces)
-    return out
 
 
 # ------------------------------------------------------------------ explain
@@ -593,28 +328,26 @@ def _shown(path: Path) -> str:
 
 def _variant_lines(snippet: Snippet) -> list[int]:
     """The file line where each variant's text starts (as ``assembler lint`` points at it)."""
-    from .lint import _front_lines, _variant_start
+    from .lint import front_lines, variant_start
 
     try:
         text = snippet.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     except (OSError, UnicodeDecodeError):
         return []
-    _, _, items = _front_lines(text)
+    _, _, items = front_lines(text)
     lines = text.split("\n")
-    return [_variant_start(lines, item) for item in items]
+    return [variant_start(lines, item) for item in items]
 
 
-_STYLE_OF = {"title": "Title", "subtitle": "Subtitle", "signature": "Signature"}
-_CN = "一二三四五六七八九十百"
-_NUMBER_PREFIX = re.compile(rf"^\s*(?:[{_CN}]+、|（[{_CN}]+）|\([{_CN}]+\)|\d+[.．、])\s*")
+_STYLE_OF = {"title": STYLE_TITLE, "subtitle": STYLE_SUBTITLE, "signature": STYLE_SIGNATURE}
 
 
 def explain_report(docx: bytes, *, rules_path: Path | None = None, library_path: Path | None = None,
                    name: str = "report.docx") -> Explanation:
     """Which snippet (or rules line) each paragraph of ``docx`` came from."""
-    from .rules import load_rules
-    from .snippets import load_library
-    from .text import docx_paragraphs
+    from ..load.rules import load_rules
+    from ..load.snippets import load_library
+    from ..ooxml.text import docx_paragraphs
 
     recorded = recorded_provenance(docx)
     rules = None
@@ -640,7 +373,7 @@ def explain_report(docx: bytes, *, rules_path: Path | None = None, library_path:
         best: _Candidate | None = None
         for candidate in candidates:
             headings = candidate.kind in ("heading", "section")
-            for variant in (text, _NUMBER_PREFIX.sub("", text)) if headings else (text,):
+            for variant in (text, NUMBER_PREFIX.sub("", text)) if headings else (text,):
                 # a line with no literal text (``{{ name }}``) only counts where its style puts it
                 allowed = candidate.weight > 0 or _STYLE_OF.get(candidate.kind) == para.style
                 if allowed and candidate.regex.fullmatch(variant) and (

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from .environment import expression_variables, template_variables
-from .output import atomic_write
-from .pipeline import Project
-from .values import VarSpec
+from ..load.rules import Entry, Rules, load_rules
+from ..load.snippets import Library, load_library
+from ..load.values import VarSpec
+from ..load.variables import collect_specs
+from ..output import atomic_write
+from ..template.needs import selection_needs
 
 TYPE_HINTS = {
     "text": "文本",
@@ -20,6 +24,43 @@ TYPE_HINTS = {
 }
 
 
+class Selection(Protocol):
+    """What ``needed_variables`` reads: a loaded project (``build.project.Project``) or ``Selected``."""
+
+    @property
+    def rules(self) -> Rules: ...
+    @property
+    def library(self) -> Library: ...
+    @property
+    def specs(self) -> Mapping[str, VarSpec]: ...
+    @property
+    def selection(self) -> frozenset[str]: ...
+    def entries(self) -> list[Entry]: ...
+
+
+@dataclass
+class Selected:
+    """Every snippet of a rules file with its declared variables: a new library's starting selection."""
+
+    rules: Rules
+    library: Library
+    specs: Mapping[str, VarSpec]
+
+    @classmethod
+    def load(cls, rules_path: Path) -> Selected:
+        rules = load_rules(rules_path)
+        library = load_library(rules.library)
+        specs, _ = collect_specs(rules, library)
+        return cls(rules, library, specs)
+
+    @property
+    def selection(self) -> frozenset[str]:
+        return frozenset(self.rules.entry_ids())
+
+    def entries(self) -> list[Entry]:
+        return list(self.rules.entries())
+
+
 @dataclass
 class NeededVariable:
     name: str
@@ -27,7 +68,7 @@ class NeededVariable:
     used_by: list[str] = field(default_factory=list)
 
 
-def needed_variables(project: Project) -> list[NeededVariable]:
+def needed_variables(project: Selection) -> list[NeededVariable]:
     """Variables the selected snippets, their conditions and the rules' own lines read, in order."""
     found: dict[str, NeededVariable] = {}
 
@@ -37,23 +78,8 @@ def needed_variables(project: Project) -> list[NeededVariable]:
         if by not in item.used_by:
             item.used_by.append(by)
 
-    for source in project.rules.report_level_sources():
-        for name in sorted(template_variables(source)):
-            need(name, "规则")
-    for name in project.rules.variables:
-        if name in found:
-            continue
-    selection = project.selection
-    for entry in project.entries():
-        if entry.id not in selection:
-            continue
-        if entry.when:
-            for name in sorted(expression_variables(entry.when)):
-                need(name, f"{entry.id}（条件）")
-        snippet = project.library[entry.id]
-        declared = list(snippet.variables)
-        for name in declared + sorted(template_variables(snippet.body) - set(declared)):
-            need(name, entry.id)
+    for name, by in selection_needs(project.rules, project.library, project.selection):
+        need(name, by)
     return list(found.values())
 
 

@@ -28,7 +28,7 @@ arrays (~0.53 KB a report, plus its file name). ``NearCopies.find`` then:
 3. **Exact rescoring.** Texts come again through ``text_of`` (a cache bounded in characters).
    A safe filter first: shingles hashed into a bitmap per report bound a pair's common shingles
    from above, so pairs that cannot reach the threshold are dropped without a document. The rest
-   are scored by ``similarity``'s own ``_make_doc`` / ``_index`` / ``_pair``, in blocks of at
+   are scored by ``similarity``'s own ``make_doc`` / ``index_docs`` / ``similar_pair``, in blocks of at
    most ``BLOCK`` documents indexed together, so their scores, passages and containment are those
    ``compare`` gives.
 
@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from itertools import groupby, repeat
 from operator import and_, eq, mul, rshift
 
-from .similarity import SHINGLE, SimilarPair, _Doc, _index, _make_doc, _pair, normalise
+from .similarity import SHINGLE, Doc, SimilarPair, index_docs, make_doc, normalise, similar_pair
 
 #: MinHash bins (values) per sketch; a power of two: the bin is the low bits of a shingle's hash.
 K = 128
@@ -99,7 +99,7 @@ _NO_VALUES = array(_TYPE, [EMPTY]) * K
 class Sketch:
     """What the batch keeps of a report: built in the worker, small and picklable."""
 
-    size: int  # distinct shingles of normalise(body), as similarity._make_doc counts them
+    size: int  # distinct shingles of normalise(body), as similarity.make_doc counts them
     values: bytes  # K one-permutation MinHash minima, array('I') bytes; EMPTY for empty bins
 
 
@@ -140,7 +140,7 @@ def sketch(body: str) -> Sketch:
 
 
 def _shingles(norm: str) -> set[bytes]:
-    """The distinct shingles of a normalised text as UTF-32 slices: one per shingle of ``_make_doc``."""
+    """The distinct shingles of a normalised text as UTF-32 slices: one per shingle of ``make_doc``."""
     if not norm:
         return set()
     data = norm.encode("utf-32-le", "surrogatepass")
@@ -284,16 +284,16 @@ class NearCopies:
                 unscored += left
                 break
             left -= sum(1 for estimate, _, _ in block_pairs if estimate >= self.threshold)
-            docs: dict[int, _Doc] = {}
+            docs: dict[int, Doc] = {}
             for node in block_nodes:
                 text = texts.get(node)
                 if text is not None:
-                    docs[node] = _make_doc(self._keys[node], text)
+                    docs[node] = make_doc(self._keys[node], text)
             made += len(docs)
-            _index(list(docs.values()))
+            index_docs(list(docs.values()))
             for _, i, j in block_pairs:
                 if i in docs and j in docs:
-                    pair = _pair(docs[i], docs[j], self.threshold, False)
+                    pair = similar_pair(docs[i], docs[j], self.threshold, False)
                     if pair is not None:
                         found.append(pair)
         self.reads = texts.reads
@@ -518,7 +518,7 @@ class _Search:
                 b = run[position + 1 + offset]
                 size_b = sizes[b]
                 if (size_a / size_b if size_a < size_b else size_b / size_a) < threshold:
-                    continue  # as similarity._pair: the Jaccard index is at most small / large
+                    continue  # as similarity.similar_pair: the Jaccard index is at most small / large
                 budget[0] -= 1
                 if budget[0] < 0:
                     return False

@@ -24,11 +24,10 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
-from .environment import check_expression, expression_variables, shared_env, template_variables
-from .errors import AssemblerError, InputError
-from .rules import ENTRY_KEYS, RESERVED_NAMES, RULES_KEYS, SECTION_KEYS, SUBHEADING_MODES, Rules, load_rules
-from .snippets import (
-    _ID,
+from ..errors import AssemblerError, InputError
+from ..load.rules import ENTRY_KEYS, RESERVED_NAMES, RULES_KEYS, SECTION_KEYS, SUBHEADING_MODES, Rules, load_rules
+from ..load.snippets import (
+    SNIPPET_ID,
     SNIPPET_KEYS,
     Snippet,
     iter_snippet_files,
@@ -36,7 +35,8 @@ from .snippets import (
     split_front_matter,
     split_paragraphs,
 )
-from .yamlio import LineDict, LineList, load_yaml, read_text
+from ..load.yamlio import LineDict, LineList, load_yaml, read_text
+from ..template.environment import check_expression, expression_variables, shared_env, template_variables
 
 ERROR = "错误"
 WARNING = "警告"
@@ -153,7 +153,7 @@ class SnippetInfo:
     snippet: Snippet | None = None
 
 
-def _front_lines(text: str) -> tuple[dict[str, int], dict[str, int], list[int]]:
+def front_lines(text: str) -> tuple[dict[str, int], dict[str, int], list[int]]:
     """Lines of top-level keys, of the names under ``variables:`` and of the items under ``variants:``.
 
     A line scan, used only to point at lines when the core parser (which does not
@@ -181,18 +181,18 @@ def _front_lines(text: str) -> tuple[dict[str, int], dict[str, int], list[int]]:
     return top, names, items
 
 
-def _variant_start(text_lines: list[str], item_line: int) -> int:
+def variant_start(text_lines: list[str], item_line: int) -> int:
     """The line where a variant's text starts: the item line, or the next one for ``- |`` blocks."""
     raw = text_lines[item_line - 1].rstrip() if 0 < item_line <= len(text_lines) else ""
     return item_line + 1 if re.search(r"-\s*[|>][+-]?\d*$", raw) else item_line
 
 
 def _from_snippet(snippet: Snippet, text: str) -> SnippetInfo:
-    top, names, items = _front_lines(text)
+    top, names, items = front_lines(text)
     lines = text.split("\n")
     variants: list[tuple[str, int]] = []
     for index, body in enumerate(snippet.variants):
-        line = _variant_start(lines, items[index]) if index < len(items) else top.get("variants", 1)
+        line = variant_start(lines, items[index]) if index < len(items) else top.get("variants", 1)
         variants.append(("\n\n".join(p.text for p in body), line))
     variables_line = top.get("variables", 2)
     return SnippetInfo(
@@ -234,7 +234,7 @@ def _lenient_snippet(text: str, path: Path, col: _Collector) -> SnippetInfo | No
             col.error(path, front.line_of(key), f"未知的键“{key}”；可用的键：{'、'.join(SNIPPET_KEYS)}")
     snippet_id = front.get("id")
     info.id_line = front.line_of("id") if "id" in front else 2
-    if not isinstance(snippet_id, str) or not _ID.match(snippet_id):
+    if not isinstance(snippet_id, str) or not SNIPPET_ID.match(snippet_id):
         col.error(path, info.id_line, "缺少 id，或 id 不合法：请写成“栏目.名称”，如 duties.grid")
     else:
         info.id = snippet_id
@@ -261,7 +261,7 @@ def _lenient_snippet(text: str, path: Path, col: _Collector) -> SnippetInfo | No
             lines = text.split("\n")
             for index, item in enumerate(raw_variants):
                 item_line = raw_variants.line_of(index) if isinstance(raw_variants, LineList) else 1
-                info.variants.append((item, _variant_start(lines, item_line)))
+                info.variants.append((item, variant_start(lines, item_line)))
     if not split_paragraphs(body, body_line):
         col.error(path, body_line, "片段正文为空，请在“---”之后写正文")
     return info
@@ -270,7 +270,7 @@ def _lenient_snippet(text: str, path: Path, col: _Collector) -> SnippetInfo | No
 def _declare_variables(owner: LineDict, info: SnippetInfo | RulesInfo, path: Path, col: _Collector, *,
                        reserved: bool) -> None:
     """Read a ``variables:`` mapping (a snippet's or the rules'), noting each problem at its own line."""
-    from .values import VarSpec
+    from ..load.values import VarSpec
 
     raw_vars = owner.get("variables") or {}
     if not isinstance(raw_vars, dict):
@@ -670,7 +670,7 @@ def _close_ids(wanted: str, known: Mapping[str, Any]) -> list[str]:
 
 
 def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
-    from .selection import parse_checklist_text
+    from ..load.selection import parse_checklist_text
 
     try:
         text = read_text(path)

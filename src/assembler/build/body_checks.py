@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError
+from ..errors import InputError
 
 if TYPE_CHECKING:
-    from .pipeline import PersonPlan, Project
+    from .plan import PersonPlan
+    from .project import Project
 
 
 class EmptySelection(InputError):

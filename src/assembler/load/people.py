@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import InputError
+from ..errors import InputError
 from .values import CnDate, Num, TextList, VarSpec, clean_text, convert, is_blank, show_value
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")

@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
 VAR_TYPES = ("text", "int", "number", "date", "list", "bool")
 SPEC_KEYS = ("type", "label", "default", "example")
@@ -288,7 +288,10 @@ def _parse_number_text(raw: str) -> tuple[float, str]:
         text = "0" + text
     elif text.startswith("-."):
         text = "-0" + text[1:]
-    return float(text), text
+    number = float(text)
+    if not math.isfinite(number):  # hundreds of digits: float() gives inf, which a batch cannot carry
+        raise ValueError(f"“{show_value(raw)}”不是有限的数字，请检查是否多写了数字")
+    return number, text
 
 
 def _number_message(raw: Any, what: str, example: str) -> str:

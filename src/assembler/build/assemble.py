@@ -14,19 +14,20 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from .ooxml.package import DOCUMENT_PART, read_parts, write_parts
-from .ooxml.paragraphs import paragraph, replace_body_content, tag_paragraph
-from .rules import Entry, Rules
-from .snippets import Library, Paragraph, Snippet
-
-#: numId of the multi-level heading list in the base template (see docs/CONTRACTS.md).
-HEADING_NUM_ID = 1
-STYLE_TITLE = "Title"
-STYLE_SUBTITLE = "Subtitle"
-STYLE_HEADING1 = "Heading1"
-STYLE_HEADING2 = "Heading2"
-STYLE_SIGNATURE = "Signature"
-STYLE_RUN_IN = "RunInHeading"
+from ..load.rules import Entry, Rules
+from ..load.snippets import Library, Paragraph, Snippet
+from ..ooxml.names import (
+    DOCUMENT_PART,
+    HEADING_NUM_ID,
+    STYLE_HEADING1,
+    STYLE_HEADING2,
+    STYLE_RUN_IN,
+    STYLE_SIGNATURE,
+    STYLE_SUBTITLE,
+    STYLE_TITLE,
+)
+from ..ooxml.package import read_parts, write_parts
+from ..ooxml.paragraphs import paragraph, replace_body_content, tag_paragraph
 
 
 def _condition(entries: Iterable[Entry]) -> str | None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .environment import check_expression, expression_variables, template_variables
-from .errors import InputError
+from ..errors import InputError
+from .grammar import grammar
 from .values import VarSpec
 from .yamlio import LineDict, LineList, load_yaml_file
 
@@ -100,7 +100,7 @@ class Rules:
     def report_level_variables(self) -> set[str]:
         names: set[str] = set()
         for source in self.report_level_sources():
-            names |= template_variables(source)
+            names |= grammar().template_variables(source)
         return names
 
 
@@ -127,7 +127,7 @@ def _entries(raw: Any, *, file: Path, where: str, line: int) -> tuple[Entry, ...
         when = item.get("when")
         if when is not None:
             when = str(when).strip()
-            reason = check_expression(when)
+            reason = grammar().expression_problem(when)
             if reason:
                 raise InputError(
                     f"when 条件“{when}”无法解析（{reason}），请写成 Jinja 表达式，如 grid_cells > 0",
@@ -145,8 +145,8 @@ def _template_string(raw: Any, key: str, *, file: Path, line: int, default: str 
         raise InputError(f"{key} 必须是文本", file=file, line=line)
     text = str(raw)
     try:
-        template_variables(text)
-    except Exception as exc:  # jinja2.TemplateSyntaxError
+        grammar().template_variables(text)
+    except Exception as exc:  # the grammar's syntax error
         raise InputError(f"{key} 的 Jinja 语法错误：{exc}", file=file, line=line) from None
     return text
 
@@ -263,6 +263,3 @@ def load_rules(path: Path) -> Rules:
         seen[entry.id] = entry.line
     return rules
 
-
-def when_variables(entry: Entry) -> set[str]:
-    return expression_variables(entry.when) if entry.when else set()

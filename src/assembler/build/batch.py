@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import AssemblerError
-from .output import atomic_write
+from ..errors import AssemblerError
+from ..output import atomic_write
 from .render import PreparedTemplate, RenderError
 
 Finish = Callable[[bytes], bytes]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Skeleton names that are written under another name.
 RENAMED = {"gitignore": ".gitignore", "pre-commit-config.yaml": ".pre-commit-config.yaml"}
@@ -64,11 +64,10 @@ def init_library(target: Path, *, git: bool = True) -> InitResult:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written.append(path)
-    from . import pipeline
-    from .selection import render_checklist
-    from .workbook import needed_variables, write_people_workbook
+    from ..load.selection import render_checklist
+    from .workbook import Selected, needed_variables, write_people_workbook
 
-    project = pipeline.load_project(target / "rules.yaml")
+    project = Selected.load(target / "rules.yaml")
     checklist = target / CHECKLIST
     checklist.write_text(render_checklist(project.rules, project.library), encoding="utf-8")
     workbook = target / PEOPLE_WORKBOOK

@@ -30,19 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .text import TextParagraph, docx_paragraphs
+from ..errors import InputError
+from ..numbering import LEVEL1_NUMBER, LEVEL1_TEXT, LEVEL2_NUMBER, LEVEL2_TEXT
+from ..ooxml.names import STYLE_DATE, STYLE_SIGNATURE, STYLE_SUBTITLE, STYLE_TITLE
+from ..ooxml.text import TextParagraph, docx_paragraphs
 
-CN_NUM = "一二三四五六七八九十百零〇"
-_LEVEL1_NUMBER = re.compile(rf"^[{CN_NUM}]+、$")
-_LEVEL2_NUMBER = re.compile(rf"^[（(][{CN_NUM}]+[）)]$")
-_LEVEL1_TEXT = re.compile(rf"^\s*[{CN_NUM}]+\s*、\s*(?P<rest>.*\S)\s*$", re.DOTALL)
-_LEVEL2_TEXT = re.compile(rf"^\s*[（(]\s*[{CN_NUM}]+\s*[）)]\s*(?P<rest>.*\S)\s*$", re.DOTALL)
 #: How the closing usually starts (after the last section's body).
 _CLOSING = re.compile(r"^\s*(特此(报告|述职)|以上(报告|是我|述职|就是)|不妥之处"
                       r"|请予(评议|审议|审阅)|请(各位|大家|组织)|恳请)")
 _SENTENCE_END = "。！？；：…!?;:"
-_SIGNATURE_STYLES = frozenset({"Signature", "Date"})
+_SIGNATURE_STYLES = frozenset({STYLE_SIGNATURE, STYLE_DATE})
 _CJK_NAME = re.compile(r"^[\u4e00-\u9fff](?:\s*[\u4e00-\u9fff]){1,3}$")
 _CN_DATE = re.compile(r"(?<!\d)(\d{4})年([1-9]\d?)月([1-9]\d?)日")
 _ANY_CN_DATE = re.compile(r"^\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*$")
@@ -145,16 +142,16 @@ def _level(p: TextParagraph) -> tuple[int, str]:
     """(1 or 2, heading text) for a 一、 / （一） heading, else (0, the paragraph's full visible text)."""
     number = p.number.strip()
     if number:
-        if _LEVEL1_NUMBER.match(number):
+        if LEVEL1_NUMBER.match(number):
             return 1, p.text.strip()
-        if _LEVEL2_NUMBER.match(number):
+        if LEVEL2_NUMBER.match(number):
             return 2, p.text.strip()
         return 0, (number + p.text).strip()
     text = p.text.strip()
-    match = _LEVEL1_TEXT.match(text)
+    match = LEVEL1_TEXT.match(text)
     if match:
         return 1, match.group("rest").strip()
-    match = _LEVEL2_TEXT.match(text)
+    match = LEVEL2_TEXT.match(text)
     if match:
         return 2, match.group("rest").strip()
     return 0, text
@@ -166,7 +163,7 @@ def _ends_sentence(text: str) -> bool:
 
 def _structural(style: str) -> bool:
     """Title, subtitle and heading styles: never body text, subtitle or signature."""
-    return style in ("Title", "Subtitle") or style.startswith("Heading")
+    return style in (STYLE_TITLE, STYLE_SUBTITLE) or style.startswith("Heading")
 
 
 def _is_signature(p: TextParagraph, text: str) -> bool:
@@ -190,7 +187,7 @@ def analyse(paragraphs: list[TextParagraph]) -> Structure:
     first_heading = next((i for i, (_, level, _) in enumerate(items) if level == 1), len(items))
     front = items[:first_heading]
     rest = items[first_heading:]
-    styled_title = [i for i, (p, _, _) in enumerate(front) if p.style == "Title"]
+    styled_title = [i for i, (p, _, _) in enumerate(front) if p.style == STYLE_TITLE]
     start = 0
     if styled_title:
         title = front[styled_title[0]][2]
@@ -200,7 +197,7 @@ def analyse(paragraphs: list[TextParagraph]) -> Structure:
         start = 1
     if start < len(front):
         p, _, text = front[start]
-        if p.style == "Subtitle" or (not _structural(p.style) and not _ends_sentence(text) and len(text) <= 40
+        if p.style == STYLE_SUBTITLE or (not _structural(p.style) and not _ends_sentence(text) and len(text) <= 40
                                      and title):
             subtitle = text
             start += 1
@@ -607,9 +604,9 @@ def import_report(data: bytes, outdir: Path, *, source: str = "report.docx",
     _write(rules_path, _rules_text(structure, report, opening, sections, closing, source))
     people_path = outdir / "people.yaml"
     _write(people_path, _people_text(report, variables))
-    from .rules import load_rules
-    from .selection import render_checklist
-    from .snippets import load_library
+    from ..load.rules import load_rules
+    from ..load.selection import render_checklist
+    from ..load.snippets import load_library
 
     rules = load_rules(rules_path)
     checklist_path = outdir / "checklist.md"

@@ -20,16 +20,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from ..ooxml.names import STYLE_DATE, STYLE_SIGNATURE, STYLE_SUBTITLE, STYLE_TITLE
 
 #: Characters per shingle.
 SHINGLE = 5
 #: How many shared passages a pair reports.
 SHARED_PASSAGES = 3
 #: Body paragraphs only: these styles are the title, subtitle and signature lines.
-SKIPPED_STYLES = frozenset({"Title", "Subtitle", "Signature", "Date"})
+SKIPPED_STYLES = frozenset({STYLE_TITLE, STYLE_SUBTITLE, STYLE_SIGNATURE, STYLE_DATE})
 
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"[0-9０-９]")
@@ -49,8 +50,6 @@ class SimilarPair:
     last_year: bool = False
 
 
-#: The parts a report's text needs; the rest of the package is never inflated.
-_TEXT_PARTS = ("word/document.xml", "word/numbering.xml", "word/styles.xml")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
@@ -62,94 +61,19 @@ class ReportText:
     chars: int
 
 
-def _text_parts(docx: bytes, file: str | None) -> dict[str, bytes]:
-    """document.xml, numbering.xml and styles.xml, with the checks ``ooxml.package.read_parts`` makes."""
-    import io
-    import zipfile
-
-    from .errors import InputError
-    from .ooxml.package import DOCUMENT_PART, MAX_UNCOMPRESSED
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-            infos = {info.filename: info for info in archive.infolist() if info.filename in _TEXT_PARTS}
-            if DOCUMENT_PART not in infos:
-                raise InputError("不是 Word 文档：缺少 word/document.xml", file=file)
-            if sum(info.file_size for info in infos.values()) > MAX_UNCOMPRESSED:
-                raise InputError("文件解压后过大，拒绝读取（疑似压缩炸弹）", file=file)
-            parts = {name: archive.read(info) for name, info in infos.items()}
-    except InputError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, OSError):
-        raise InputError("不是有效的 .docx 文件（无法作为 zip 打开或已损坏），请在 Word 或 Writer 中另存为 .docx",
-                         file=file) from None
-    return parts
-
-
-@lru_cache(maxsize=8)
-def _numbering_template(numbering_xml: bytes | None, styles_xml: bytes | None) -> Any:
-    """Numbering definitions read once for the many reports of one batch, which share them.
-
-    Raises ``InputError`` (without a file name: the caller adds it) for a part that is
-    not safe, well-formed XML.
-    """
-    from .ooxml.numbering import Numbering
-    from .ooxml.package import check_xml_part
-
-    for name, payload in (("word/numbering.xml", numbering_xml), ("word/styles.xml", styles_xml)):
-        if payload is not None:
-            check_xml_part(name, payload)
-    return Numbering(numbering_xml, styles_xml)
-
-
-def _numbering(parts: Mapping[str, bytes], file: str | None) -> Any:
-    import copy
-
-    from .errors import InputError
-
-    try:
-        template = _numbering_template(parts.get("word/numbering.xml"), parts.get("word/styles.xml"))
-    except InputError as exc:
-        raise InputError(exc.message, file=file) from None
-    numbering = copy.copy(template)
-    numbering.counters = {}
-    return numbering
-
-
 def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
     """The body text and length of a report, reading only the three parts they need.
 
     Run once per report after a batch, so it skips what ``text.docx_paragraphs``
     spends on the rest of the package (a third of its time).
     """
-    from lxml import etree
+    from ..ooxml.text import report_paragraphs
 
-    from .errors import InputError
-    from .ooxml.package import _SAFE_PARSER, DOCUMENT_PART, check_xml_part
-    from .ooxml.paragraphs import W_NS
-    from .text import paragraph_text
-
-    parts = _text_parts(docx, file)
-    numbering = _numbering(parts, file)
-    try:
-        root = etree.fromstring(parts[DOCUMENT_PART], _SAFE_PARSER)
-    except etree.XMLSyntaxError:
-        root = None
-    if root is None or root.getroottree().docinfo.doctype:
-        check_xml_part(DOCUMENT_PART, parts[DOCUMENT_PART], file=file)  # raises the right message
-        raise InputError("文档的 word/document.xml 无法读取", file=file)
-    body = root.find(f"{{{W_NS}}}body")
     lines: list[str] = []
     texts: list[str] = []
-    style_path = f"{{{W_NS}}}pPr/{{{W_NS}}}pStyle"
-    for p in body.iter(f"{{{W_NS}}}p") if body is not None else ():
-        node = p.find(style_path)
-        style = node.get(f"{{{W_NS}}}val", "") if node is not None else ""
-        if style in SKIPPED_STYLES:
-            continue
-        text = paragraph_text(p)
-        texts.append(text)
-        line = (numbering.label(p) + text).strip()
+    for p in report_paragraphs(docx, skip=SKIPPED_STYLES, file=file):
+        texts.append(p.text)
+        line = (p.number + p.text).strip()
         if line:
             lines.append(line)
     return ReportText("\n".join(lines), count_chars("".join(texts)))
@@ -176,7 +100,7 @@ def normalise(text: str) -> str:
 
 
 @dataclass
-class _Doc:
+class Doc:
     key: str
     grams: set[str]
     sentences: list[str]  # originals, in order; "" between paragraphs
@@ -189,7 +113,7 @@ class _Doc:
     passages: dict[tuple[bytes, int], list[str]] = field(default_factory=dict)
 
 
-def _make_doc(key: str, text: str) -> _Doc:
+def make_doc(key: str, text: str) -> Doc:
     norm = normalise(text)
     grams = {norm[i:i + SHINGLE] for i in range(max(1, len(norm) - SHINGLE + 1))} if norm else set()
     sentences: list[str] = []
@@ -199,10 +123,10 @@ def _make_doc(key: str, text: str) -> _Doc:
         if found:
             sentences += found
             sentences.append("")
-    return _Doc(key, grams, sentences, [normalise(sentence) for sentence in sentences], size=len(grams))
+    return Doc(key, grams, sentences, [normalise(sentence) for sentence in sentences], size=len(grams))
 
 
-def _index(docs: list[_Doc]) -> None:
+def index_docs(docs: list[Doc]) -> None:
     """Give every shingle that occurs in two or more texts a bit, and each text the int of its bits.
 
     A shingle found in one text only can never be shared, so it counts in the
@@ -234,7 +158,7 @@ def _index(docs: list[_Doc]) -> None:
         doc.grams = set()  # no longer needed
 
 
-def _score(x: _Doc, y: _Doc) -> tuple[float, float]:
+def _score(x: Doc, y: Doc) -> tuple[float, float]:
     """(Jaccard, containment) of the two shingle sets, exactly."""
     if not x.size or not y.size:
         return 0.0, 0.0
@@ -245,7 +169,7 @@ def _score(x: _Doc, y: _Doc) -> tuple[float, float]:
 _RUN = re.compile(rb"\x01+")
 
 
-def shared_passages(x: _Doc, y: _Doc, limit: int = SHARED_PASSAGES) -> list[str]:
+def shared_passages(x: Doc, y: Doc, limit: int = SHARED_PASSAGES) -> list[str]:
     """The longest runs of consecutive sentences of ``x`` (within a paragraph) that ``y`` also has,
     worded as in ``x``."""
     import heapq
@@ -262,7 +186,7 @@ def shared_passages(x: _Doc, y: _Doc, limit: int = SHARED_PASSAGES) -> list[str]
     return list(found)
 
 
-def _pair(x: _Doc, y: _Doc, threshold: float, last_year: bool) -> SimilarPair | None:
+def similar_pair(x: Doc, y: Doc, threshold: float, last_year: bool) -> SimilarPair | None:
     small, large = sorted((x.size, y.size))
     if not large or small / large < threshold:  # Jaccard is at most the size ratio
         return None
@@ -291,29 +215,29 @@ def compare(texts: Mapping[str, str], *, threshold: float = 0.8, against: Mappin
     belong to the same person (same file stem, same stem without the year, or same last
     part of the stem).
     """
-    docs = [_make_doc(key, text) for key, text in texts.items()]
-    old_docs = [_make_doc(key, text) for key, text in (against or {}).items()]
-    _index(docs + old_docs)
+    docs = [make_doc(key, text) for key, text in texts.items()]
+    old_docs = [make_doc(key, text) for key, text in (against or {}).items()]
+    index_docs(docs + old_docs)
     pairs: list[SimilarPair] = []
     for i, doc in enumerate(docs):
         for other in docs[i + 1:]:
-            found = _pair(doc, other, threshold, False)
+            found = similar_pair(doc, other, threshold, False)
             if found:
                 pairs.append(found)
     if old_docs:
-        index: dict[str, list[_Doc]] = {}
+        index: dict[str, list[Doc]] = {}
         for old in old_docs:
             for pairing in dict.fromkeys(_pairing_keys(old.key)):
                 index.setdefault(pairing, []).append(old)
         for doc in docs:
-            matched: dict[str, _Doc] = {}
+            matched: dict[str, Doc] = {}
             for pairing in _pairing_keys(doc.key):
                 if pairing in index:
                     for old in index[pairing]:
                         matched.setdefault(old.key, old)
                     break
             for old in matched.values():
-                found = _pair(doc, old, threshold, True)
+                found = similar_pair(doc, old, threshold, True)
                 if found:
                     pairs.append(found)
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))
@@ -321,7 +245,7 @@ def compare(texts: Mapping[str, str], *, threshold: float = 0.8, against: Mappin
 
 
 def _read_one(path: Path) -> tuple[str, ReportText | None, str | None]:
-    from .errors import InputError
+    from ..errors import InputError
 
     try:
         return str(path), report_text(path.read_bytes(), file=str(path)), None
@@ -355,7 +279,7 @@ def read_texts(paths: list[Path], *, jobs: int | None = None) -> list[tuple[str,
 
 def read_reports(folder: Path, *, jobs: int | None = None) -> dict[str, str]:
     """``{path: body text}`` for the .docx files in ``folder`` (not its sub-folders, not ``~$`` lock files)."""
-    from .errors import InputError
+    from ..errors import InputError
 
     if not folder.is_dir():
         raise InputError("文件夹不存在", file=folder)

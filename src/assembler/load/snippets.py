@@ -14,16 +14,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jinja2 import TemplateSyntaxError
-
-from .environment import shared_env, template_variables
-from .errors import InputError
+from ..errors import InputError
+from .grammar import TemplateSyntaxProblem, grammar
 from .values import VarSpec
 from .yamlio import LineDict, load_yaml, read_text
 
 SNIPPET_KEYS = ("id", "section", "heading", "tags", "variables", "variants", "title")
 _TAG_ONLY = re.compile(r"^\{%-?\s*(.*?)\s*-?%\}$", re.DOTALL)
-_ID = re.compile(r"^[A-Za-z0-9_\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]*$")
+SNIPPET_ID = re.compile(r"^[A-Za-z0-9_\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]*$")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
@@ -63,7 +61,7 @@ class Snippet:
 
     def used_variables(self) -> set[str]:
         """Names the body reads (declared or not): lint compares them with the declaration."""
-        return template_variables(self.body)
+        return grammar().template_variables(self.body)
 
 
 def split_front_matter(text: str, *, file: Path) -> tuple[str, str, int]:
@@ -140,7 +138,7 @@ def parse_snippet(text: str, *, file: Path, default_section: str | None = None) 
             line=front.line_of(unknown[0]),
         )
     snippet_id = front.get("id")
-    if not isinstance(snippet_id, str) or not _ID.match(snippet_id):
+    if not isinstance(snippet_id, str) or not SNIPPET_ID.match(snippet_id):
         raise InputError("缺少 id，或 id 不合法：请写成“栏目.名称”，如 duties.grid", file=file, line=front.line_of("id"))
     section = front.get("section", default_section)
     if not isinstance(section, str) or not section:
@@ -164,12 +162,12 @@ def parse_snippet(text: str, *, file: Path, default_section: str | None = None) 
     if not paragraphs:
         raise InputError("片段正文为空，请在“---”之后写正文", file=file, line=body_line)
     try:
-        shared_env().parse(body)
-    except TemplateSyntaxError as exc:
+        grammar().check_template(body)
+    except TemplateSyntaxProblem as exc:
         raise InputError(
             f"Jinja 语法错误：{exc.message}，请检查 {{{{ }}}} 与 {{% %}} 是否成对",
             file=file,
-            line=body_line + (exc.lineno or 1) - 1,
+            line=body_line + exc.line - 1,
         ) from None
     return Snippet(
         id=snippet_id,

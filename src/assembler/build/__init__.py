@@ -1,0 +1,1 @@
+"""The build stages: assemble a template per selection, render each person, write the batch."""

@@ -1,0 +1,181 @@
+"""Stage four: each report measured — its length against ``max_chars``, its provenance stamped, and the
+batch compared for near copies.
+
+The reports a build writes are stamped and measured in the worker that rendered them, before their
+one write (``stamp_and_read``); only reports a build left as they were are read back (``read_reports``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+from ..library.similarity import report_text
+from ..load.rules import Rules
+from ..ooxml.properties import Stamper
+from .body_checks import short_body_warning
+from .results import MANIFEST_PAIRS, BatchResult, ReportResult
+
+if TYPE_CHECKING:
+    from ..library.nearcopies import NearCopies, Sketch
+
+
+#: Reports at least this alike (0–1, see ``similarity``) are warned about after a build,
+#: unless the rules (``similarity_threshold``) or the caller say otherwise.
+SIMILARITY_THRESHOLD = 0.8
+#: Similar pairs spelled out among the batch warnings; manifest.json keeps up to ``MANIFEST_PAIRS``.
+WARNED_PAIRS = 20
+
+
+def near_copies(threshold: float) -> NearCopies:
+    from ..library.nearcopies import NearCopies
+
+    return NearCopies(threshold)
+
+
+def note_measure(result: ReportResult, measured: Measured, rules: Rules, near: NearCopies | None) -> None:
+    measure, problem = measured
+    if problem:
+        result.warnings.append(problem)
+    if measure is None:
+        return
+    result.chars = measure.chars
+    for warning in (length_warning(measure.chars, rules.max_chars),
+                    short_body_warning(measure.chars, rules.min_body_chars)):
+        if warning:
+            result.warnings.append(warning)
+    if near is not None and measure.sketch is not None and result.file is not None:
+        near.add(result.file.name, measure.sketch)
+
+
+def rules_threshold(rules: Rules) -> float:
+    """The rules' ``similarity_threshold``, else the default."""
+    return rules.similarity_threshold if rules.similarity_threshold is not None else SIMILARITY_THRESHOLD
+
+
+#: Skipped reports read in one process below this many; above, in worker processes (fork).
+PARALLEL_READ_FROM = 40
+_STAMPER = Stamper()
+
+
+@dataclass(frozen=True)
+class ReportMeasure:
+    """What a batch keeps of a report's text: its length, and its sketch for the near-copy check."""
+
+    chars: int
+    sketch: Sketch | None
+
+
+#: A report's measure (``None`` when unreadable) and a warning (``None`` when all went well).
+Measured = tuple[ReportMeasure | None, str | None]
+
+
+def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True) -> ReportMeasure:
+    text = report_text(data, file=file)
+    if not sketches:
+        return ReportMeasure(text.chars, None)
+    from ..library.nearcopies import sketch
+
+    return ReportMeasure(text.chars, sketch(text.body))
+
+
+def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool) -> tuple[bytes, Measured]:
+    try:
+        data = _STAMPER.stamp(data, props)
+        problem = None
+    except InputError as exc:
+        problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
+    try:
+        return data, (measure_report(data, sketches=sketches), problem)
+    except InputError:
+        return data, (None, problem)
+
+
+def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+    """``render_jobs``' ``after`` hook: where the report was rendered, before its one write,
+    stamp its provenance and measure its text (no second read, write and fsync per report;
+    only the small measure travels back, never the text)."""
+    return _stamp_and_measure(data, props, sketches=True)
+
+
+def stamp_and_count(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+    """``stamp_and_read`` without the sketch, for a build that does not compare its reports."""
+    return _stamp_and_measure(data, props, sketches=False)
+
+
+def read_reports(paths: list[Path], *, jobs: int | None = None, sketches: bool = True) -> list[Measured]:
+    """The measures of reports a build left as they were (skipped), for the length and the comparison.
+
+    Reports written by the build are measured in the worker before their one write
+    (``stamp_and_read``); only these are read back, over every core when there are many.
+    """
+    import functools
+    import multiprocessing
+    import os
+
+    read = functools.partial(_read_report, sketches=sketches)
+    workers = (os.cpu_count() or 1) if jobs is None else jobs
+    if workers > 1 and len(paths) >= PARALLEL_READ_FROM and "fork" in multiprocessing.get_all_start_methods():
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            with ProcessPoolExecutor(min(workers, 8), mp_context=multiprocessing.get_context("fork")) as pool:
+                return list(pool.map(read, paths, chunksize=max(1, len(paths) // (workers * 4))))
+        except (OSError, RuntimeError):
+            pass
+    return [read(path) for path in paths]
+
+
+def _read_report(path: Path, *, sketches: bool = True) -> Measured:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"无法读取已生成的 {path.name}（{exc.strerror or exc}）"
+    try:
+        return measure_report(data, file=str(path), sketches=sketches), None
+    except InputError:
+        return None, None
+
+
+def _body_of(path: Path) -> str | None:
+    """A report's body text read back, for the few pairs the near-copy check scores exactly."""
+    try:
+        return report_text(path.read_bytes(), file=str(path)).body
+    except (OSError, InputError):
+        return None
+
+
+def length_warning(chars: int, limit: int | None) -> str | None:
+    if limit is None or chars <= limit:
+        return None
+    return (f"报告正文 {chars} 字，超过规则文件 max_chars 规定的 {limit} 字（多 {chars - limit} 字）；"
+            "请在选稿清单中去掉一些片段，或精简片段文字")
+
+
+def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> None:
+    """Warn about the pairs of the batch's reports at least ``threshold`` alike (highest first)."""
+    found = near.find(lambda name: _body_of(batch.outdir / name), limit=MANIFEST_PAIRS)
+    pairs = found.pairs
+    batch.similar = pairs
+    batch.similar_total = max(found.total, len(pairs))
+    batch.similar_approximate = found.approximate
+    batch.similarity_threshold = threshold
+    for pair in pairs[:WARNED_PAIRS]:
+        shared = f"；共同段落如“{_shorten(pair.shared[0])}”" if pair.shared else ""
+        batch.warnings.append(
+            f"{pair.a} 与 {pair.b} 的正文相似度为 {pair.score:.2f}（不低于 {threshold:.2f}）{shared}。"
+            "请换用不同的片段或备选正文（variants），并写入本人的实际工作和数字"
+        )
+    more = batch.similar_total - min(len(pairs), WARNED_PAIRS)
+    if more > 0:
+        at_least = "至少" if found.approximate else ""
+        batch.warnings.append(f"另有{at_least} {more} 对报告的相似度不低于 {threshold:.2f}，"
+                              f"见 manifest.json 中的 similar，或运行 assembler similar {batch.outdir}")
+
+
+def _shorten(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[:size] + "…"
+

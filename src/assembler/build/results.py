@@ -1,0 +1,165 @@
+"""Stage five: what a batch leaves — one result per person (kept on disk), the batch's outcome, manifest.json."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterator, Mapping, MutableSequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..errors import EXIT_OK, EXIT_PARTIAL
+from ..library.similarity import SimilarPair
+from .batch import RenderJob
+from .spool import SpooledList
+
+if TYPE_CHECKING:
+    from .project import Project
+
+
+#: Similar pairs manifest.json keeps (the batch warnings spell out fewer: ``measure.WARNED_PAIRS``).
+MANIFEST_PAIRS = 1000
+
+
+@dataclass(slots=True)
+class ReportResult:
+    """One person's outcome; a batch keeps one per person, so it is kept small (slots, and
+    ``snippets``, ``variants`` and ``provenance`` shared between people who have the same)."""
+
+    row: int
+    name: str
+    status: str  # written | skipped | failed
+    file: Path | None = None
+    pdf: Path | None = None
+    snippets: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    variants: Mapping[str, int] = field(default_factory=dict)
+    provenance: dict[str, Any] | None = None  # library commit and snippet hashes (build only)
+    chars: int | None = None  # Chinese characters in the body (build only), see similarity.count_chars
+
+    def to_json(self, outdir: Path) -> dict[str, Any]:
+        data = {
+            "row": self.row,
+            "name": self.name,
+            "status": self.status,
+            "file": self.file.name if self.file else None,
+            "pdf": self.pdf.name if self.pdf else None,
+            "snippets": self.snippets,
+            "variants": dict(self.variants),
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+        if self.chars is not None:
+            data["chars"] = self.chars
+        if self.provenance is not None:
+            data["provenance"] = self.provenance
+        return data
+
+
+@dataclass
+class BatchResult:
+    """A batch's outcome. ``reports`` may live on disk (``SpooledList``, from ``build``): an item
+    read from it is a copy, stored back by ``reports[i] = report``."""
+
+    outdir: Path
+    reports: MutableSequence[ReportResult]
+    warnings: list[str]
+    manifest: Path | None = None
+    similar: list[SimilarPair] | None = None  # None: not compared; else the closest pairs
+    similarity_threshold: float | None = None
+    similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
+    similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
+    max_chars: int | None = None
+    pdfs_made: int = 0  # by add_pdfs: converted now
+    pdfs_kept: int = 0  # by add_pdfs: skipped reports whose PDF was already there, left as it was
+
+    def counts(self) -> dict[str, int]:
+        """Reports per status (written, skipped, failed), without holding them all."""
+        counts = dict.fromkeys(("written", "skipped", "failed"), 0)
+        for report in self.reports:
+            counts[report.status] = counts.get(report.status, 0) + 1
+        return counts
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.reports if r.status == "failed"]
+
+    @property
+    def written(self) -> list[ReportResult]:
+        return [r for r in self.reports if r.status == "written"]
+
+    @property
+    def skipped(self) -> list[ReportResult]:
+        return [r for r in self.reports if r.status == "skipped"]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.counts()["failed"] else EXIT_OK
+
+
+class Results:
+    """A batch's results in people order. A result is final once every job up to its own has come
+    back (outcomes arrive in job order); then it is stored on disk (``SpooledList``), so only the
+    results of the jobs in flight are held in memory."""
+
+    def __init__(self, final: Callable[[int, ReportResult], None] | None = None) -> None:
+        self.stored: SpooledList[ReportResult] = SpooledList()
+        self._open: dict[int, ReportResult] = {}
+        self._final = final
+
+    def open(self, position: int, result: ReportResult) -> None:
+        self._open[position] = result
+
+    def settle(self, position: int) -> ReportResult:
+        """Store every result before ``position``; returns the one at ``position`` (if opened)."""
+        for index in range(len(self.stored), position):
+            result = self._open.pop(index)
+            if self._final is not None:
+                self._final(index, result)
+            self.stored.append(result)
+        return self._open.get(position)  # type: ignore[return-value]
+
+
+class JobQueue:
+    """The job generator with the count the renderer sizes its chunks by."""
+
+    def __init__(self, jobs: Iterator[RenderJob], count: int) -> None:
+        self.jobs = jobs
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[RenderJob]:
+        return self.jobs
+
+
+def manifest_data(batch: BatchResult, *, project: Project | None = None, people: Path | None = None,
+                  template: Path | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "tool": "assembler",
+        "version": __version__,
+        "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "people": str(people) if people else None,
+        "warnings": batch.warnings,
+        "summary": batch.counts(),
+        "reports": (report.to_json(batch.outdir) for report in batch.reports),  # written one by one
+    }
+    if project is not None:
+        data["rules"] = str(project.rules.path)
+        data["checklist"] = str(project.checklist.path) if project.checklist else None
+    if batch.max_chars is not None:
+        data["max_chars"] = batch.max_chars
+    if batch.similar is not None:
+        data["similarity_threshold"] = batch.similarity_threshold
+        data["similar_pairs"] = batch.similar_total
+        if batch.similar_approximate:
+            data["similar_pairs_at_least"] = True
+        data["similar"] = [{"a": pair.a, "b": pair.b, "score": pair.score, "containment": pair.containment,
+                            "shared": pair.shared} for pair in batch.similar[:MANIFEST_PAIRS]]
+    if template is not None:
+        data["template"] = str(template)
+    return data
+

@@ -1,0 +1,289 @@
+"""Stage three: the batch run — one two-pass loop behind ``build`` (assembled reports) and
+``render_plain`` (any docxtpl template).
+
+Two passes keep memory flat however long the people file: the first reads and checks every row
+(nothing is written if the file itself is bad), keeping on disk what the second needs (``Spool``);
+the second streams the rows through the renderer, and each result is stored on disk once every
+job before it has come back (``Results``). What differs between the two kinds of batch — what a
+row becomes, which template renders it, what is done with a written report — is a ``BatchKind``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from jinja2 import TemplateError
+
+from ..errors import InputError
+from ..hints import Hinted
+from ..library.provenance import BatchProvenance
+from ..load.people import PersonRow, open_people, plain_values
+from ..output import NameAllocator, remove_stale_temps, safe_filename, write_manifest
+from ..template.environment import render_text, text_template
+from .batch import After, RenderJob, render_jobs
+from .body_checks import require_ticks
+from .measure import (
+    Measured,
+    compare_batch,
+    near_copies,
+    note_measure,
+    read_reports,
+    rules_threshold,
+    stamp_and_count,
+    stamp_and_read,
+)
+from .plan import People, PersonPlan, give_variants, person_name, plan_row, stream_people, type_common, variant_dealer
+from .project import Project
+from .render import PreparedTemplate
+from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data
+from .spool import Spool, SpooledList
+from .variants import VariantDealer, Variants
+
+Progress = Callable[[int, int], None]
+
+
+class BatchKind(Protocol):
+    """What one kind of batch does at each step of ``run_batch``."""
+
+    def first(self, row: PersonRow, position: int) -> tuple[Any, bool] | None:
+        """A row read in the first pass: what to spool for it and whether it will be rendered
+        (``None``: the row is left out of the batch)."""
+
+    def between(self) -> None:
+        """After the first pass, before anything is written."""
+
+    def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
+        """A spooled item in the second pass: its result, and its render job if it is to be written."""
+
+    def written(self, result: ReportResult, value: Any) -> None:
+        """A report was written; ``value`` is what the ``after`` hook returned for it."""
+
+    def final(self, position: int, result: ReportResult) -> None:
+        """A result is final (every job before it has come back) and about to be stored."""
+
+
+def run_batch(kind: BatchKind, rows: Iterable[PersonRow], outdir: Path,
+              templates: Callable[[Any], PreparedTemplate], *, jobs: int | None = None,
+              after: After | None = None, progress: Progress | None = None) -> SpooledList[ReportResult]:
+    """The two passes; returns the results in people order (on disk)."""
+    with Spool() as spool:
+        to_render = 0
+        for row in rows:
+            kept = kind.first(row, len(spool))
+            if kept is None:
+                continue
+            item, renders = kept
+            spool.append(item)
+            to_render += renders
+        kind.between()
+        outdir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(outdir)
+        results = Results(kind.final)
+
+        def queue() -> Iterator[RenderJob]:
+            for position, item in enumerate(spool):
+                result, job = kind.second(position, item)
+                results.open(position, result)
+                if job is not None:
+                    yield job
+
+        outcomes = render_jobs(templates, JobQueue(queue(), to_render), workers=jobs, after=after)
+        for done, outcome in enumerate(outcomes, start=1):
+            result = results.settle(outcome.job.tag)
+            if outcome.error:
+                result.errors.append(outcome.error)
+                result.provenance = None
+            else:
+                result.status = "written"
+                kind.written(result, outcome.value)
+            if progress:
+                progress(done, to_render)
+        results.settle(len(spool))
+    return results.stored
+
+
+# ---------------------------------------------------------------- assembled reports
+
+
+class _Assembled:
+    """A build: rows planned (spooled as dealer index, plan, file name, skip), variants dealt over
+    the whole file, reports stamped and measured, skipped reports measured as they are."""
+
+    def __init__(self, project: Project, people: People, common: Mapping[str, Any], outdir: Path, *,
+                 only: Callable[[PersonPlan], bool] | None, force: bool, variant: int | None,
+                 jobs: int | None, near: Any) -> None:
+        self.project, self.people, self.common, self.outdir = project, people, common, outdir
+        self.only, self.force, self.jobs, self.near = only, force, jobs, near
+        self.dealer: VariantDealer = variant_dealer(project, variant)
+        self.names = NameAllocator()
+        self.skipped: dict[int, str] = {}  # spool position → file left as it was
+        self.skipped_measures: dict[int, Measured] = {}
+        self.provenance: BatchProvenance | None = None
+        self.snippet_lists: dict[tuple[str, ...], list[str]] = {}
+
+    def first(self, row: PersonRow, position: int) -> tuple[Any, bool] | None:
+        # every person is entered into the dealer (variants are dealt over the whole file, as in
+        # a preview, whoever ``only`` keeps)
+        plan = plan_row(self.project, self.people, row, self.common)
+        index = self.dealer.add(plan.name, plan.row, plan.included)
+        if self.only is not None and not self.only(plan):
+            return None
+        target = self.names.allocate(plan.output_stem, ".docx") if plan.ok and plan.output_stem else None
+        skip = target is not None and not self.force and (self.outdir / target).exists()
+        if skip:
+            self.skipped[position] = target  # type: ignore[assignment]
+        return (index, plan, target, skip), target is not None and not skip
+
+    def between(self) -> None:
+        self.dealer.deal()
+        del self.names
+        # reports left as they were: measured now (over every core), entered in batch order (``final``)
+        paths = [self.outdir / name for name in self.skipped.values()]
+        measures = read_reports(paths, jobs=self.jobs, sketches=self.near is not None)
+        self.skipped_measures = dict(zip(self.skipped, measures, strict=True))
+        self.provenance = BatchProvenance.for_library(self.project.library, self.project.rules.entry_ids(),
+                                                      rules=self.project.rules.path)
+
+    def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
+        holder, plan, target, skip = item
+        chosen = self.dealer.chosen(holder)
+        give_variants(plan, chosen)
+        included = tuple(plan.included)
+        result = ReportResult(row=plan.row, name=plan.name, status="failed",
+                              snippets=self.snippet_lists.setdefault(included, list(included)),
+                              warnings=plan.warnings, errors=plan.errors, variants=Variants(chosen))
+        if not plan.ok or target is None:
+            return result, None
+        result.file = self.outdir / target
+        if skip:
+            result.status = "skipped"
+            result.warnings.append(Hinted(f"{target} 已存在，未覆盖", "force"))
+            return result, None
+        assert self.provenance is not None  # set between the passes
+        result.provenance = self.provenance.entry(included, plan.variants)
+        return result, RenderJob(key=plan.selection, context=plan.context, target=result.file, tag=position,
+                                 extra=self.provenance.properties(included, plan.variants))
+
+    def written(self, result: ReportResult, value: Any) -> None:
+        note_measure(result, value, self.project.rules, self.near)
+
+    def final(self, position: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in order
+        if position in self.skipped_measures:
+            note_measure(result, self.skipped_measures.pop(position), self.project.rules, self.near)
+
+
+def build(
+    project: Project,
+    people_path: Path,
+    outdir: Path,
+    *,
+    sheet: str | None = None,
+    common: Mapping[str, Any] | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    only: Callable[[PersonPlan], bool] | None = None,
+    variant: int | None = None,
+    jobs: int | None = None,
+    similarity_threshold: float | None = None,
+    check_similarity: bool = True,
+) -> BatchResult:
+    """Build every person's report into ``outdir``.
+
+    Each report is stamped with its provenance and measured in its worker (``stamp_and_read``),
+    and the batch is compared for near copies (``similarity_threshold``: the rules'
+    ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``).
+    """
+    require_ticks(project)
+    people = stream_people(project, people_path, sheet)
+    typed_common = type_common(common or {}, project.specs, source="--set/--vars")
+    threshold = similarity_threshold if similarity_threshold is not None else rules_threshold(project.rules)
+    near = near_copies(threshold) if check_similarity else None
+    kind = _Assembled(project, people, typed_common, outdir, only=only, force=force, variant=variant, jobs=jobs,
+                      near=near)
+    stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress,
+                       after=stamp_and_read if near is not None else stamp_and_count)
+    batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
+                        max_chars=project.rules.max_chars)
+    if near is not None:
+        compare_batch(batch, near, threshold)
+    batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
+    return batch
+
+
+# ---------------------------------------------------------------- plain docxtpl templates
+
+
+class _Plain:
+    """Any docxtpl template: a row's values pass through untyped, spooled as (result, context or None)."""
+
+    def __init__(self, common: Mapping[str, Any] | None, name_pattern: str | None, outdir: Path, force: bool) -> None:
+        self.common, self.name_pattern, self.outdir, self.force = common, name_pattern, outdir, force
+        self.names = NameAllocator()
+
+    def first(self, row: PersonRow, position: int) -> tuple[Any, bool] | None:
+        context = dict(self.common or {})
+        context.update(plain_values(row))
+        result = ReportResult(row=row.row, name=person_name(context, row.row), status="failed")
+        try:
+            stem = render_text(self.name_pattern, context) if self.name_pattern else str(row.row)
+        except TemplateError as exc:
+            result.errors.append(f"无法按 --name 生成文件名：{exc}")
+            return (result, None), False
+        result.file = self.outdir / self.names.allocate(safe_filename(stem), ".docx")
+        if result.file.exists() and not self.force:
+            result.status = "skipped"
+            result.warnings.append(Hinted(f"{result.file.name} 已存在，未覆盖", "force"))
+            return (result, None), False
+        return (result, context), True
+
+    def between(self) -> None:
+        del self.names
+
+    def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
+        result, context = item
+        if context is None:
+            return result, None
+        return result, RenderJob(key=None, context=context, target=result.file, tag=position)
+
+    def written(self, result: ReportResult, value: Any) -> None:
+        pass
+
+    def final(self, position: int, result: ReportResult) -> None:
+        pass
+
+
+def render_plain(
+    template_path: Path,
+    people_path: Path,
+    outdir: Path,
+    *,
+    sheet: str | None = None,
+    common: Mapping[str, Any] | None = None,
+    name_pattern: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+) -> BatchResult:
+    """Any docxtpl template, one document per person; values pass through untyped."""
+    template_path = Path(template_path)
+    try:
+        data = template_path.read_bytes()
+    except OSError:
+        raise InputError("模板文件不存在或无法读取", file=template_path) from None
+    from ..ooxml.package import read_parts
+
+    read_parts(data, file=str(template_path))
+    prepared = PreparedTemplate(data, name=str(template_path))
+    table = open_people(Path(people_path), sheet)
+    if name_pattern:
+        try:
+            text_template(name_pattern)  # refused here, before any file, not per person
+        except TemplateError as exc:
+            raise InputError(f"--name 的写法有误：{exc}") from None
+    kind = _Plain(common, name_pattern, outdir, force)
+    stored = run_batch(kind, table.rows, outdir, lambda _key: prepared, jobs=jobs, progress=progress)
+    batch = BatchResult(outdir=outdir, reports=stored, warnings=[])
+    batch.manifest = write_manifest(outdir, manifest_data(batch, people=people_path, template=template_path))
+    return batch

@@ -1,0 +1,1 @@
+"""The one sandboxed Jinja environment, and the analysis of expressions and template variables."""

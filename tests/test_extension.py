@@ -558,8 +558,11 @@ def test_batch_writes_reports_and_pdfs_and_reports_failures_like_the_cli(office:
     assert "--set" not in summary and str(data) not in summary
     # Every line the CLI prints for her is in the problems file beside the reports, by file name.
     cli = run_cli("build", str(data / "rules.yaml"), "--people", str(people), "--checklist",
-                  str(data / "checklist.md"), "-o", str(data / "cli-out"))
+                  str(data / "checklist.md"), "-o", str(data / "cli-out"), "--pdf", "--jobs", "1")
     assert cli.returncode == 1
+    # The dialog's PDFs (the running office) embed the same fonts as the CLI's (offices it starts).
+    for pdf in batch["pdf"]:
+        assert _pdf_font_names(Path(pdf)) == _pdf_font_names(data / "cli-out" / Path(pdf).name), pdf
     cli_errors = [line for line in cli.stderr.splitlines() if line.startswith("错误：")]
     problems = (outdir / "生成问题清单.txt").read_text(encoding="utf-8").splitlines()
     assert batch["problems_file"] == str(outdir / "生成问题清单.txt")

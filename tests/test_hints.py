@@ -11,7 +11,8 @@ from assembler.hints import Hinted, worded
 def test_cli_wording_is_the_plain_text_and_the_dialog_names_its_controls() -> None:
     missing = Hinted("缺少“心得篇数”（essays）的值：片段 a 需要它", "set_value", name="essays")
     assert missing == "缺少“心得篇数”（essays）的值：片段 a 需要它；请在人员表中填写这一列，或用 --set essays=… 统一给出"
-    assert worded(missing, "dialog") == "缺少“心得篇数”（essays）的值：片段 a 需要它；请在人员表中填写这一列，或在“共用值文件”中统一给出"
+    assert worded(missing, "dialog") == ("缺少“心得篇数”（essays）的值：片段 a 需要它；"
+                                         "请在人员表中填写这一列，或在“共用值文件”中统一给出")
     skipped = Hinted("a.docx 已存在，未覆盖", "force")
     assert skipped == "a.docx 已存在，未覆盖（加 --force 可覆盖）"
     assert worded(skipped, "dialog") == "a.docx 已存在，未覆盖（勾选“覆盖已存在的文件”可覆盖）"

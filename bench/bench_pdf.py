@@ -3,8 +3,8 @@
 Run (needs LibreOffice and a Python that can ``import uno``):
     .venv/bin/python bench/bench_pdf.py [FOLDER] [--count 50] [--jobs N] [--rounds 3] [--b-rounds 1]
 
-FOLDER holds .docx files; without it the sample batch is built first (``assembler build
-examples/rules.yaml … --vars examples/vars.yaml``, seven reports of about six pages).  The files are
+FOLDER holds .docx files; without it the first sample batch is built first (``assembler build
+tests/fixtures/sample-v1/examples/rules.yaml …``, seven reports of about six pages).  The files are
 repeated (as copies) up to ``--count``.  On the same files, in one run, side by side, it times:
   (a)  the pool (``OfficePool.convert`` then closing it: start-up and shutdown included), jobs = cores;
   (a0) the same pool with the profile template turned off (``ASSEMBLER_OFFICE_CACHE=off``): every office
@@ -57,7 +57,7 @@ WAYS = {
 
 def sample_batch(folder: Path) -> list[Path]:
     """The README's sample: examples/ built by the assembler command itself."""
-    examples = REPO / "examples"
+    examples = REPO / "tests" / "fixtures" / "sample-v1" / "examples"  # the batch the published figures used
     done = subprocess.run(
         [sys.executable, "-c", "from assembler.cli import run; run()", "build", str(examples / "rules.yaml"),
          "--people", str(examples / "people.xlsx"), "--checklist", str(examples / "checklist.md"),

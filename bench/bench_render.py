@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python bench/bench_render.py [--people 1000] [--jobs N] [--memory] [--profile]
 
-On one assembled template (the sample library ``examples/rules.yaml`` + ``snippets/``
+On one assembled template (the first sample library ``tests/fixtures/sample-v1/``
 and its checklist) and one generated people file (``--people`` rows of varied
 values, the same for every phase), times, each phase in a fresh interpreter so
 that its peak memory is its own:
@@ -50,7 +50,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "examples" / "rules.yaml"
+# The first sample library (seven cadres, 29 snippets): the figures in bench/README*.md were measured on it.
+SAMPLE = ROOT / "tests" / "fixtures" / "sample-v1" / "examples" / "rules.yaml"
 MINI = ROOT / "tests" / "fixtures" / "mini" / "rules.yaml"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

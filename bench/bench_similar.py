@@ -14,7 +14,7 @@ whole ``assembler similar DIR`` path (reading every report, then comparing).
 Target: under 10 s for 500 reports on 2 cores.
 
 ``--build`` times what the library upkeep adds to ``assembler build`` (the sample
-library ``examples/``, ``--reports`` generated people, every core), side by side in
+library ``tests/fixtures/sample-v1/``, ``--reports`` generated people, every core), side by side in
 one run, best of ``--repeat``: the build with the worker's post-render hook
 (``pipeline.stamp_and_read``) switched off (render and write only), with provenance
 stamping, with length (every report's text taken), and the whole build (also comparing the batch for near copies). It prints the

@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import docx
 from lxml import etree
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -27,3 +28,16 @@ def all_text_runs(data: bytes | Path) -> list[str]:
 
 def joined_text(data: bytes | Path) -> str:
     return "".join(t for t in all_text_runs(data) if not t.startswith("[word/"))
+
+
+def zip_parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def plain_docx() -> bytes:
+    buffer = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("正文。")
+    document.save(buffer)
+    return buffer.getvalue()

@@ -727,7 +727,7 @@ def test_missing_lxml_is_explained_in_chinese() -> None:
 
 
 def _pdf_font_names(pdf: Path) -> set[str]:
-    from assembler.office.fonts import base_font_name, embedded_fonts
+    from pdf_fonts import base_font_name, embedded_fonts
 
     return {base_font_name(font.name) for font in embedded_fonts(pdf)}
 

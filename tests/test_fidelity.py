@@ -1,6 +1,6 @@
 """GB/T 9704 fidelity measured on the PDF a reader gets, not read off the .docx settings.
 
-A sample report (examples/, six pages) goes through the real office pool once for the module; the
+A sample report (the first sample, tests/fixtures/sample-v1/, six pages) goes through the real office pool once; the
 tests then measure its pages with pdfplumber (character boxes and baselines) and pdftoppm (the ink
 of the page-number dashes): lines a page, characters a line, the type area's four edges, the title's
 centre and the page numbers. docs/fidelity.md explains the measures and records the figures.
@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from assembler.office.fonts import TextLine, is_han, text_lines
 from assembler.ooxml.base_template import base_template_bytes
+from pdf_fonts import TextLine, is_han, text_lines
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "tests" / "fixtures" / "sample-v1" / "examples"  # the first sample, kept for its figures
 PERSON = "周明远"
 MM = 72 / 25.4
 

@@ -19,12 +19,13 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
+import pdf_fonts
 from assembler.cli import main
 from assembler.office import fonts
 from assembler.office.pool import convert_to_pdf
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "tests" / "fixtures" / "sample-v1" / "examples"  # the first sample, kept for its figures
 PERSON = "周明远"
 
 #: Spellings people use for the five official fonts (issue #3): each must be mapped, to this family.
@@ -134,7 +135,7 @@ def test_without_our_configuration_the_official_names_are_not_mapped():
     ("NotoSansJP-Regular", "japanese/korean"), ("MS-Mincho", "japanese/korean"), ("Wingdings", "other"),
 ])
 def test_font_family_of_pdf_names(name, family):
-    assert fonts.font_family(name) == family
+    assert pdf_fonts.font_family(name) == family
 
 
 # ------------------------------------------------------------------ a sample report through the real pool
@@ -173,18 +174,18 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def lines(pdfs) -> list[fonts.TextLine]:
-    return fonts.text_lines(pdfs["report"])
+def lines(pdfs) -> list[pdf_fonts.TextLine]:
+    return pdf_fonts.text_lines(pdfs["report"])
 
 
 def _families(counter: Counter[str]) -> set[str]:
-    return {fonts.font_family(name) for name in counter}
+    return {pdf_fonts.font_family(name) for name in counter}
 
 
 @pytest.mark.office
 def test_each_role_embeds_a_font_of_the_right_family(pdfs, lines):
     subtitle = lines[1]  # 职务 and name under the title: 楷体
-    report = fonts.font_report(pdfs["report"], [line for line in lines if line is not subtitle])
+    report = pdf_fonts.font_report(pdfs["report"], [line for line in lines if line is not subtitle])
     assert _families(report["title"]) == {"heavy-serif"}, report["title"]
     assert any("Bold" in name for name in report["title"])
     assert _families(report["heading1"]) == {"heiti"}, report["heading1"]
@@ -192,8 +193,8 @@ def test_each_role_embeds_a_font_of_the_right_family(pdfs, lines):
     assert _families(report["body"]) == {"fangsong"}, report["body"]
     assert _families(subtitle.han_fonts) == {"kaiti"}
     assert sum(report["body"].values()) > 1500 and sum(report["heading1"].values()) > 30
-    footer = [c for line in lines if fonts.line_role(line) == "footer" for c in line.chars if c["text"] != " "]
-    assert footer and {fonts.font_family(c["fontname"]) for c in footer} == {"songti"}
+    footer = [c for line in lines if pdf_fonts.line_role(line) == "footer" for c in line.chars if c["text"] != " "]
+    assert footer and {pdf_fonts.font_family(c["fontname"]) for c in footer} == {"songti"}
     assert {round(c["size"]) for c in footer} == {14}
 
 
@@ -202,14 +203,14 @@ def test_no_han_character_falls_back_to_a_japanese_or_latin_face(lines):
     wrong = Counter()
     for line in lines:
         for name, count in line.han_fonts.items():
-            if fonts.font_family(name) not in ("fangsong", "kaiti", "heiti", "heavy-serif", "songti"):
+            if pdf_fonts.font_family(name) not in ("fangsong", "kaiti", "heiti", "heavy-serif", "songti"):
                 wrong[name] += count
     assert not wrong
 
 
 @pytest.mark.office
 def test_noto_faces_draw_simplified_chinese_forms(pdfs):
-    faces = fonts.cjk_faces(pdfs["report"])
+    faces = pdf_fonts.cjk_faces(pdfs["report"])
     drawn = {char: regions for chars in faces.values() for char, regions in chars.items()}
     assert len(drawn) > 40  # title and 一、 headings
     assert [char for char, regions in drawn.items() if "SC" not in regions] == []
@@ -220,14 +221,14 @@ def test_noto_faces_draw_simplified_chinese_forms(pdfs):
 @pytest.mark.office
 def test_the_check_catches_japanese_forms(pdfs):
     """Negative control: headings asking for the JP face are caught by the same check."""
-    faces = fonts.cjk_faces(pdfs["control"])
+    faces = pdf_fonts.cjk_faces(pdfs["control"])
     drawn = {char: regions for chars in faces.values() for char, regions in chars.items()}
     assert sum("SC" not in regions for regions in drawn.values()) >= 10
 
 
 @pytest.mark.office
 def test_every_font_is_embedded(pdfs):
-    embedded = fonts.embedded_fonts(pdfs["report"])
+    embedded = pdf_fonts.embedded_fonts(pdfs["report"])
     assert embedded and all(font.embedded for font in embedded)
     assert {"fangsong", "kaiti", "heiti", "heavy-serif", "songti"} <= {font.family for font in embedded}
 

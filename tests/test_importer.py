@@ -269,7 +269,7 @@ def test_templatize_loses_nothing(text):
     assert len({v.label for v in found}) == len(found)
 
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parent / "fixtures" / "sample-v1" / "examples"
 
 
 def test_every_report_of_the_sample_batch_imports_and_rebuilds_to_the_same_text(tmp_path):

@@ -319,13 +319,13 @@ def office_pids_under(folder: Path) -> set[int]:
 
 @pytest.mark.office
 def test_build_pdf_gives_each_person_a_pdf_and_shows_progress(tmp_path):
-    """``assembler build examples/rules.yaml … --pdf``: one PDF per person, holding that person's report."""
+    """``assembler build …/sample-v1/examples/rules.yaml … --pdf``: one PDF per person, holding that person's report."""
     import json
 
     private = tmp_path / "tmp"
     private.mkdir()
     out = tmp_path / "out"
-    examples = REPO / "examples"
+    examples = REPO / "tests" / "fixtures" / "sample-v1" / "examples"
     code, stdout, stderr = run_with_terminal(
         ["build", str(examples / "rules.yaml"), "--people", str(examples / "people.xlsx"),
          "--checklist", str(examples / "checklist.md"), "--vars", str(examples / "vars.yaml"),

@@ -29,7 +29,7 @@ from assembler import pipeline
 from assembler.ooxml.base_template import base_template_bytes
 from fixtures.hostile.support import MINI, PERSON, build_cli, copy_mini, run_cli, write_people
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "sample-v1" / "examples"
 
 
 def findings(path: Path) -> list[str]:
@@ -128,7 +128,7 @@ def test_run_in_reports_validate(tmp_path):
 
 
 def test_sample_library_reports_validate(tmp_path):
-    """The bundled example (examples/, whose library is the repository's snippets/)."""
+    """The first bundled sample (tests/fixtures/sample-v1/: examples/ and its snippets/)."""
     args = ["build", EXAMPLES / "rules.yaml", "--people", EXAMPLES / "people.xlsx", "-o", tmp_path / "out",
             "--checklist", EXAMPLES / "checklist.md", "--vars", EXAMPLES / "vars.yaml"]
     result = run_cli(*args)

@@ -27,7 +27,7 @@ if not PEER.is_dir():  # CI clones main with shared/ beside it
 PEER_TEMPLATES = sorted(PEER.glob("*_tpl.docx"))
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "fixtures" / "mini"
-SAMPLE = ROOT / "examples" / "rules.yaml"
+SAMPLE = ROOT / "tests" / "fixtures" / "sample-v1" / "examples" / "rules.yaml"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 

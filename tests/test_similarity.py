@@ -204,7 +204,7 @@ from openpyxl import load_workbook  # noqa: E402
 from assembler.library.similarity import count_chars  # noqa: E402
 from assembler.ooxml.text import docx_paragraphs  # noqa: E402
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parent / "fixtures" / "sample-v1" / "examples"
 FIGURES_FOR_INDUSTRY = {"主导产业": ["富硒茶叶", "中药材种植", "高山蔬菜", "生态养殖", "精品水果", "食用菌", "油茶"],
                         "特色产业基地面积（亩）": [1200, 1550, 1900, 2250, 2600, 2950, 3300],
                         "新培育合作社家数": [1, 2, 3, 4, 1, 2, 3],

@@ -59,13 +59,11 @@ def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
         if heading:
             click.echo(heading)
             heading = ""
-        over = "  超出上限" if batch.max_chars and report.chars > batch.max_chars else ""
+        over = "  超出上限" if pipeline.over_limit(report.chars, batch.max_chars) else ""
         click.echo(f"  {report.file.name}：{report.chars} 字{over}")
     for report in batch.reports:
-        for warning in report.warnings:
-            echo_err(f"警告：{people}:第{report.row}行: {report.name}：{warning}")
-        for error in report.errors:
-            echo_err(f"错误：{people}:第{report.row}行: {report.name}：{error}")
+        for message in report.messages(people):
+            echo_err(message)
     counts = batch.counts()
     click.echo(
         f"已生成 {counts['written']} 份，跳过 {counts['skipped']} 份，失败 {counts['failed']} 份；"

@@ -26,6 +26,7 @@ from ..ooxml.names import (
     STYLE_SUBTITLE,
     STYLE_TITLE,
 )
+from ..ooxml.numbering import SUBSECTION_LEVEL
 from ..ooxml.package import read_parts, write_parts
 from ..ooxml.paragraphs import paragraph, replace_body_content, tag_paragraph
 
@@ -47,7 +48,7 @@ def _body(paragraphs: Iterable[Paragraph], lead: str | None = None) -> list[etre
         if p.tag is not None:
             out.append(tag_paragraph(p.tag))
         elif lead is not None:
-            out.append(paragraph(p.text, numbering=(HEADING_NUM_ID, 1), lead=lead, lead_style=STYLE_RUN_IN))
+            out.append(paragraph(p.text, numbering=(HEADING_NUM_ID, SUBSECTION_LEVEL), lead=lead, lead_style=STYLE_RUN_IN))
             lead = None
         else:
             out.append(paragraph(p.text))

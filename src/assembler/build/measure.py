@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..library.similarity import report_text
+from ..library.similarity import SIMILARITY_THRESHOLD, report_text
 from ..load.rules import Rules
 from ..ooxml.properties import Stamper
 from .body_checks import short_body_warning
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from ..library.nearcopies import NearCopies, Sketch
 
 
-#: Reports at least this alike (0–1, see ``similarity``) are warned about after a build,
-#: unless the rules (``similarity_threshold``) or the caller say otherwise.
-SIMILARITY_THRESHOLD = 0.8
 #: Similar pairs spelled out among the batch warnings; manifest.json keeps up to ``MANIFEST_PAIRS``.
 WARNED_PAIRS = 20
 
@@ -148,8 +145,14 @@ def _body_of(path: Path) -> str | None:
         return None
 
 
+def over_limit(chars: int, limit: int | None) -> bool:
+    """Whether a report of ``chars`` characters is longer than the rules' ``max_chars`` (a positive
+    integer, see ``load.rules``) allow."""
+    return limit is not None and chars > limit
+
+
 def length_warning(chars: int, limit: int | None) -> str | None:
-    if limit is None or chars <= limit:
+    if limit is None or not over_limit(chars, limit):
         return None
     return (f"报告正文 {chars} 字，超过规则文件 max_chars 规定的 {limit} 字（多 {chars - limit} 字）；"
             "请在选稿清单中去掉一些片段，或精简片段文字")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..errors import EXIT_OK, EXIT_PARTIAL
+from ..errors import EXIT_OK, EXIT_PARTIAL, PersonError
 from ..library.similarity import SimilarPair
 from .batch import RenderJob
 from .spool import SpooledList
@@ -56,6 +56,12 @@ class ReportResult:
         if self.provenance is not None:
             data["provenance"] = self.provenance
         return data
+
+    def messages(self, people: Path | str | None) -> list[str]:
+        """The person's warnings, then errors, as the CLI shows them: 警告：<人员表>:第N行: 姓名：…"""
+        where = PersonError("", file=people, row=self.row).location
+        return ([f"警告：{where}: {self.name}：{warning}" for warning in self.warnings]
+                + [f"错误：{where}: {self.name}：{error}" for error in self.errors])
 
 
 @dataclass

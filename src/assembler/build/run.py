@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jinja2 import TemplateError
 
@@ -40,6 +40,9 @@ from .render import PreparedTemplate
 from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data
 from .spool import Spool, SpooledList
 from .variants import VariantDealer, Variants
+
+if TYPE_CHECKING:
+    from ..library.nearcopies import NearCopies
 
 Progress = Callable[[int, int], None]
 
@@ -113,7 +116,7 @@ class _Assembled:
 
     def __init__(self, project: Project, people: People, common: Mapping[str, Any], outdir: Path, *,
                  only: Callable[[PersonPlan], bool] | None, force: bool, variant: int | None,
-                 jobs: int | None, near: Any) -> None:
+                 jobs: int | None, near: NearCopies | None) -> None:
         self.project, self.people, self.common, self.outdir = project, people, common, outdir
         self.only, self.force, self.jobs, self.near = only, force, jobs, near
         self.dealer: VariantDealer = variant_dealer(project, variant)

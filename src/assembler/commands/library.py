@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_OK, InputError
+from ..library.similarity import SIMILARITY_THRESHOLD
 
 
 @click.command("lint", help="检查片段库和规则文件：逐条列出问题（文件:行号），有错误时退出码为 1。"
@@ -36,19 +37,51 @@ def lint_command(target: Path | None, checklist: Path | None, quiet: bool) -> No
 
 
 @click.command("init", help="新建一个片段库：示例规则、几个示例片段、选稿清单、空白人员表、"
-                            ".gitignore 和 pre-commit 配置。")
+                            ".gitignore 和 pre-commit 配置。加 --themes 则从自带的乡镇领导班子片段库中按主题选取。")
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--no-git", is_flag=True, help="不运行 git init。")
-def init_command(directory: Path, no_git: bool) -> None:
+@click.option("--themes", "themes_text", is_flag=False, flag_value="?", default=None, metavar="主题",
+              help="从自带片段库选取的主题，用顿号或逗号分隔（如 驻村帮扶、网格化治理），可写编号或“全部”；"
+                   "只写 --themes 不带值时列出主题并逐项询问。开头、存在问题、打算、结尾总是包含。")
+def init_command(directory: Path, no_git: bool, themes_text: str | None) -> None:
     from ..library.scaffold import init_library
 
-    result = init_library(directory, git=not no_git)
+    chosen = _choose_themes(themes_text) if themes_text is not None else None
+    result = init_library(directory, git=not no_git, themes=chosen)
     click.echo(f"已在 {result.root} 新建片段库（{len(result.files)} 个文件"
                f"{'，已初始化 Git 仓库' if result.git else ''}）。下一步：")
     click.echo(f"  cd {result.root}")
     click.echo("  assembler lint                       # 检查")
     click.echo("  # 在 people.xlsx 中每人填一行，然后：")
     click.echo("  assembler build rules.yaml --people people.xlsx --checklist checklist.md -o out")
+    if chosen is None:
+        _hint_themes()
+
+
+def _choose_themes(text: str) -> list[str]:
+    """The themes asked for; ``?`` lists them and asks (in Chinese) which to take."""
+    from ..library.starter import list_themes, parse_choice
+
+    themes = list_themes()
+    if text != "?":
+        return parse_choice(text, themes)
+    click.echo("自带片段库的主题（开头、存在问题、打算、结尾按岗位写好，总是包含）：")
+    for number, theme in enumerate(themes, start=1):
+        click.echo(f"  {number:>2}. {theme.name}（{len(theme.snippet_ids)} 个片段）")
+    answer = click.prompt("请选择主题：写编号或名称，用逗号或顿号分隔；写“全部”取全部", default="全部")
+    return parse_choice(answer, themes)
+
+
+def _hint_themes() -> None:
+    """Tell a new keeper the bundled library exists, when it can be found."""
+    from ..library.starter import list_themes
+
+    try:
+        names = [theme.name for theme in list_themes()]
+    except InputError:
+        return
+    click.echo(f"提示：自带的乡镇领导班子片段库有这些主题：{'、'.join(names)}。"
+               "用 assembler init 新文件夹 --themes 驻村帮扶、网格化治理 从中选取（--themes 不带值时逐项询问）。")
 
 
 @click.command("import", help="把一份已有的报告（.docx）按“一、”“（一）”标题拆成片段，"
@@ -104,7 +137,7 @@ def _shorten(text: str, size: int = 60) -> str:
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--against", type=click.Path(path_type=Path, file_okay=False), metavar="LAST_YEAR_DIR",
               help="去年的报告文件夹：每份报告与同一人的去年报告比较。")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+@click.option("--threshold", type=click.FloatRange(0, 1), default=SIMILARITY_THRESHOLD, show_default=True,
               help="相似度（共同的五字片段占比，0～1）不低于此值才列出。")
 @click.option("--limit", type=click.IntRange(min=0), default=0, help="最多列出多少对（0 表示全部）。")
 def similar_command(directory: Path, against: Path | None, threshold: float, limit: int) -> None:

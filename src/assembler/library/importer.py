@@ -19,6 +19,9 @@ Figures become variables: a number followed by a counting word (次、名、户�
 万元 …) or a masked one (``**次``), with an ASCII name (``s2_3``), a Chinese label
 from the words before it (“走访农户数”) and the number as ``example``. Masked
 figures have no value: people.yaml leaves them empty for the user to fill.
+
+Size: one file for one command (``assembler import``): the steps that cut a report into snippets,
+rules and people read best in order.
 """
 
 from __future__ import annotations

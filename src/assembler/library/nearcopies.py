@@ -36,6 +36,9 @@ Together a pair at or above the threshold is lost with probability below 1.1e-6.
 capped (fingerprint comparisons, estimates, heap, reports read, documents made): in a batch of
 near copies, where the pairs are millions, ``find`` stops at the caps in seconds and says so
 (``approximate``), with a lower bound for the count.
+
+Size: one file for one index (sketches, bands, caps, exact rescoring); the exact scoring itself is
+``similarity``'s.
 """
 
 from __future__ import annotations

@@ -328,7 +328,7 @@ def _shown(path: Path) -> str:
 
 def _variant_lines(snippet: Snippet) -> list[int]:
     """The file line where each variant's text starts (as ``assembler lint`` points at it)."""
-    from .lint import front_lines, variant_start
+    from ..load.snippet_lines import front_lines, variant_start
 
     try:
         text = snippet.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")

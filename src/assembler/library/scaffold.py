@@ -48,8 +48,12 @@ def _skeleton_files() -> list[tuple[str, bytes]]:
     return found
 
 
-def init_library(target: Path, *, git: bool = True) -> InitResult:
-    """Create a library in ``target`` (which must not exist or be empty)."""
+def init_library(target: Path, *, git: bool = True, themes: list[str] | None = None) -> InitResult:
+    """Create a library in ``target`` (which must not exist or be empty).
+
+    With ``themes`` the rules and snippets come from the bundled starter library, cut down to those
+    themes (``starter.write_starter``); the skeleton then only gives the README and the dotfiles.
+    """
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise InputError("已存在同名文件，请换一个文件夹名", file=target)
@@ -57,7 +61,13 @@ def init_library(target: Path, *, git: bool = True) -> InitResult:
         raise InputError("文件夹不是空的；assembler init 只在新的或空的文件夹中创建片段库，以免覆盖已有文件",
                          file=target)
     written: list[Path] = []
+    if themes is not None:
+        from .starter import write_starter
+
+        written += write_starter(target, themes)
     for relative, data in _skeleton_files():
+        if themes is not None and (relative == "rules.yaml" or relative.startswith("snippets/")):
+            continue
         parts = relative.split("/")
         parts[-1] = RENAMED.get(parts[-1], parts[-1]) if len(parts) == 1 else parts[-1]
         path = target.joinpath(*parts)

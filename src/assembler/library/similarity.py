@@ -25,6 +25,9 @@ from typing import Any
 
 from ..ooxml.names import STYLE_DATE, STYLE_SIGNATURE, STYLE_SUBTITLE, STYLE_TITLE
 
+#: Reports at least this alike (0–1) are warned about after a build and listed by ``assembler similar``,
+#: unless the rules (``similarity_threshold``) or the user say otherwise.
+SIMILARITY_THRESHOLD = 0.8
 #: Characters per shingle.
 SHINGLE = 5
 #: How many shared passages a pair reports.
@@ -207,7 +210,7 @@ def _pairing_keys(key: str) -> list[str]:
     return keys
 
 
-def compare(texts: Mapping[str, str], *, threshold: float = 0.8, against: Mapping[str, str] | None = None
+def compare(texts: Mapping[str, str], *, threshold: float = SIMILARITY_THRESHOLD, against: Mapping[str, str] | None = None
             ) -> list[SimilarPair]:
     """Pairs scoring at least ``threshold``, highest first.
 

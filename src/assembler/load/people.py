@@ -7,6 +7,10 @@ batch of ten thousand people never holds the whole sheet (Excel and CSV).
 ``match_headers`` ties headers to declared variables (by name or label), and
 ``type_values`` types one person's cells: a bad value becomes an error *for that
 person*, never an exception, so the rest of the batch goes on.
+
+Size: one file on purpose — it is where a people-file format is added (``open_people`` chooses the
+reader by suffix; each reader turns its format into the same ``PeopleStream``), and the readers share
+the grid→table code and the messages that tell a clerk how to re-save the file.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ A value is typed once, here, when it is read from the people file (or from
 
 :func:`convert` raises ``ValueError`` with a Chinese message that starts with the
 value itself (“十二”不是整数，…); the caller adds who and where.
+
+Size: just over 500 lines because each type's parsing, printing and messages stay together.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ set-up (kept in the user's cache folder), which skips the set-up and the restart
 
 ``uno`` is imported inside functions only: it exists in the system Python alone, and the rest of the
 package must import without it.
+
+Size: one file for one soffice process's life (profile, start, watch, restart, stop), as unoserver
+keeps ``server.py`` apart from what is sent to it (``convert.py``, ``pool.py``).
 """
 
 from __future__ import annotations

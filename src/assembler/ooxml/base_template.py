@@ -20,6 +20,9 @@ Figures (docs/fidelity.md has what they give in LibreOffice 7.4):
 The package is built from scratch with lxml and written with fixed timestamps, stored (not
 deflated) zip entries in a fixed order, so the same options always give the same bytes, whatever
 the zlib on the machine.
+
+Size: one file because it is one document (GB/T 9704's page, styles, numbering, headers and
+footers), written from the standard's numbers in the standard's order.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from lxml import etree
 from .names import (
     CT_NS,
     FANGSONG,
+    FIXED_DATE,
     HEADING_NUM_ID,
     HEITI,
     KAITI,
@@ -46,7 +50,7 @@ from .names import (
     XIAOBIAOSONG,
     XML_NS,
 )
-from .numbering import HEADING_LEVELS
+from .numbering import HEADING_LEVELS, SECTION_LEVEL, SUBSECTION_LEVEL
 
 # ------------------------------------------------------------------ names and units
 
@@ -60,7 +64,6 @@ SIZE_3HAO = 16.0
 SIZE_4HAO = 14.0
 
 #: The fixed timestamp of every zip entry and of the core properties.
-FIXED_ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 FIXED_W3CDTF = "2020-01-01T00:00:00Z"
 
 def mm_to_twips(mm: float) -> int:
@@ -278,11 +281,11 @@ def styles_xml(options: BaseTemplateOptions) -> bytes:
                rpr=run_properties(east_asia=KAITI, char_spacing_pt=0)),
         # 一、 3号黑体; （一） 3号楷体; 1. and （1） 3号仿宋. Numbers come from the list (numId 1).
         _style("paragraph", "Heading1", "heading 1", based_on="Normal", next_style="Normal", ui_priority=9,
-               ppr=paragraph_properties(keep_next=True, numbering_level=0, ind=indent(first_chars=2),
+               ppr=paragraph_properties(keep_next=True, numbering_level=SECTION_LEVEL, ind=indent(first_chars=2),
                                         outline_level=0),
                rpr=run_properties(east_asia=HEITI, bold=False)),
         _style("paragraph", "Heading2", "heading 2", based_on="Normal", next_style="Normal", ui_priority=9,
-               ppr=paragraph_properties(keep_next=True, numbering_level=1, ind=indent(first_chars=2),
+               ppr=paragraph_properties(keep_next=True, numbering_level=SUBSECTION_LEVEL, ind=indent(first_chars=2),
                                         outline_level=1),
                rpr=run_properties(east_asia=KAITI, bold=options.bold_level2)),
         _style("paragraph", "Heading3", "heading 3", based_on="Normal", next_style="Normal", ui_priority=9,
@@ -600,7 +603,7 @@ def build_base_template(options: BaseTemplateOptions | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, payload in template_parts(options).items():
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)
+            info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             info.create_system = 3

@@ -42,6 +42,9 @@ DOCUMENT_PART = "word/document.xml"
 NUMBERING_PART = "word/numbering.xml"
 STYLES_PART = "word/styles.xml"
 
+#: The one timestamp of every zip entry we write: the same input gives the same bytes.
+FIXED_DATE = (2020, 1, 1, 0, 0, 0)
+
 # ------------------------------------------------------------------ style ids (w:styleId) of the base template
 
 STYLE_TITLE = "Title"

@@ -28,8 +28,13 @@ from .package import check_xml_part
 
 _NS = {"w": W_NS}
 
-__all__ = ["HEADING_LEVELS", "HEADING_NUM_ID", "Numbering", "format_number", "fresh_numbering"]
+__all__ = ["HEADING_LEVELS", "HEADING_NUM_ID", "SECTION_LEVEL", "SUBSECTION_LEVEL", "Numbering", "format_number",
+           "fresh_numbering"]
 
+#: The levels of ``HEADING_LEVELS`` a report uses: sections (一、, style Heading1) and subsections
+#: (（一）, style Heading2, or run in at the start of a body paragraph).
+SECTION_LEVEL = 0
+SUBSECTION_LEVEL = 1
 #: (number format, level text, font of the number) for each level of the heading list.
 HEADING_LEVELS: tuple[tuple[str, str, str], ...] = (
     ("chineseCounting", "%1、", HEITI),

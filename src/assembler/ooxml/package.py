@@ -14,10 +14,8 @@ from collections.abc import Mapping
 from lxml import etree
 
 from ..errors import InputError
-from .names import DOCUMENT_PART
+from .names import DOCUMENT_PART, FIXED_DATE
 
-#: A fixed timestamp so that the same input gives the same bytes.
-FIXED_DATE = (2020, 1, 1, 0, 0, 0)
 #: Refuse packages that would inflate beyond this (zip bombs).
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 

@@ -17,12 +17,14 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .names import FIXED_DATE
+
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 _END = struct.Struct("<4s4H2LH")
-#: Every entry gets this timestamp, as in ``package``: same input, same bytes.
-DOS_DATE = (2020 - 1980) << 9 | 1 << 5 | 1
-DOS_TIME = 0
+#: ``names.FIXED_DATE`` as a zip entry stores it (the same as ``package`` writes).
+DOS_DATE = (FIXED_DATE[0] - 1980) << 9 | FIXED_DATE[1] << 5 | FIXED_DATE[2]
+DOS_TIME = FIXED_DATE[3] << 11 | FIXED_DATE[4] << 5 | FIXED_DATE[5] // 2
 
 
 class PackageTooLarge(ValueError):

@@ -29,6 +29,9 @@ untrusted data:
 
 Every refusal is a ``SecurityError`` (a ``TemplateError``) with a Chinese
 message; at parse time it is a ``TemplateSyntaxError`` with the line.
+
+Size: one file because the sandbox is one security boundary — its guards, budgets, filters and the
+environment that wires them are reviewed together (docs/hardening.md).
 """
 
 from __future__ import annotations
@@ -698,33 +701,24 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator_name, left, right)
 
 
-def make_env() -> ReportEnvironment:
-    """A fresh environment; docxtpl sets ``autoescape`` on the one it is given, so don't share it."""
-    env = ReportEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=False)
-    return env
+def make_env(*, autoescape: bool = True) -> ReportEnvironment:
+    """The one way an environment is made. A fresh one: docxtpl sets ``autoescape`` on the one it is
+    given, so a rendering environment is not shared; ``autoescape=False`` for file names and other
+    plain text."""
+    return ReportEnvironment(undefined=StrictUndefined, autoescape=autoescape, keep_trailing_newline=False)
 
 
-def make_text_env() -> ReportEnvironment:
-    """Like ``make_env`` but without HTML escaping: for file names and other plain text."""
-    return ReportEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-
-
-@lru_cache(maxsize=1)
-def shared_env() -> ReportEnvironment:
-    """One environment for expressions (``when``) and names, where autoescape does not matter."""
-    return make_env()
-
-
-@lru_cache(maxsize=1)
-def shared_text_env() -> ReportEnvironment:
-    """One unescaped environment for file names (``output_name``, ``--name``)."""
-    return make_text_env()
+@lru_cache(maxsize=2)
+def shared_env(*, autoescape: bool = True) -> ReportEnvironment:
+    """One shared environment per escaping: escaped for expressions (``when``) and names, where
+    autoescape does not matter; unescaped for file names (``output_name``, ``--name``)."""
+    return make_env(autoescape=autoescape)
 
 
 @lru_cache(maxsize=64)
 def text_template(source: str) -> Template:
     """Compiled once per batch: the same ``output_name`` is rendered for every person."""
-    return shared_text_env().from_string(source)
+    return shared_env(autoescape=False).from_string(source)
 
 
 def render_text(source: str, context: Mapping[str, Any]) -> str:

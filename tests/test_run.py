@@ -1,4 +1,4 @@
-"""pipeline.build and render_plain: two passes over the people file, results kept on disk in people order.
+"""build/run.py (through the pipeline facade): two passes over the people file, results kept on disk in people order.
 
 The end-to-end behaviour of ``assembler build`` is in test_cli; here the parts the streaming design
 could get wrong: order, skipped reports joining the near-copy check, variants dealt over the whole
@@ -18,7 +18,7 @@ from assembler.build.spool import SpooledList
 from assembler.errors import InputError
 from assembler.library.similarity import compare, read_reports
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parent / "fixtures" / "sample-v1" / "examples"
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
 

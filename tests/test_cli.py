@@ -198,6 +198,19 @@ def test_checklist_command_and_merge(mini, tmp_path):
     assert "- [ ] duties.grid" in result.output and "- [x] duties.party" in result.output
 
 
+def test_checklist_merge_prints_each_change(mini, tmp_path):
+    target = tmp_path / "c.md"
+    text = (mini / "checklist.md").read_text(encoding="utf-8")
+    text = text.replace("- [x] duties.grid 深化网格治理\n", "").replace("- [ ] x", "")
+    target.write_text(text + "- [x] duties.retired 已删除的片段\n", encoding="utf-8")
+    result = run("checklist", mini / "rules.yaml", "--merge", target, "-o", target)
+    assert result.exit_code == 0, result.output
+    assert "新增：duties.grid（未勾选）" in result.output
+    assert "删除：duties.retired（原为已勾选，规则中已没有这个片段）" in result.output
+    assert "保留：duties.party（已勾选）" in result.output
+    assert "- [ ] duties.grid" in target.read_text(encoding="utf-8")
+
+
 def test_variables_command_writes_workbook(mini, tmp_path):
     from openpyxl import load_workbook
 
@@ -253,3 +266,32 @@ def test_build_lists_each_reports_length(mini):
     listed = lines[start + 1:start + 4]
     assert listed == [f"  {r['file']}：{r['chars']} 字" for r in manifest["reports"]]
     assert all(r["chars"] > 50 for r in manifest["reports"])
+
+
+def test_variables_table_columns_line_up_with_chinese_text(mini):
+    """Issue 13, item 8: the columns were padded by characters, not by the width a terminal shows."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    result = run("variables", mini / "rules.yaml", "--checklist", mini / "checklist.md")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    header = lines[0]
+    starts = [width(header[:header.index(word)]) for word in ("列名", "类型", "用于")]
+    for line in lines[1:]:
+        kinds = [kind for kind in ("text", "int", "number", "date", "list", "bool") if f" {kind} " in line]
+        assert kinds, line
+        assert width(line[:line.index(f" {kinds[0]} ") + 1]) == starts[1], line
+
+
+def test_preview_with_two_people_of_that_name_names_the_rows(mini):
+    people = yaml.safe_load((mini / "people.yaml").read_text(encoding="utf-8"))
+    people[2]["姓名"] = "甲一"
+    path = mini / "people2.yaml"
+    path.write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    result = run("preview", mini / "rules.yaml", "--people", path, "--person", "甲一",
+                 "--checklist", mini / "checklist.md")
+    assert result.exit_code == 2
+    assert "第1行" in result.output and "第3行" in result.output and "--person 3" in result.output

@@ -36,3 +36,16 @@ def test_expression_helpers():
     assert expression_variables("'驻村帮扶' in duties and grid_cells > 0") == {"duties", "grid_cells"}
     assert check_expression("grid_cells >") is not None
     assert check_expression("a > 1") is None
+
+
+@pytest.mark.parametrize(("expression", "says"), [
+    ("money >", "“>”后面缺少"),
+    ("grid_cells > 0 and", "“and”后面缺少内容"),
+    ("(a > 1", "括号"),
+    ("a >> 1", "“>”"),
+])
+def test_a_broken_condition_is_explained_readably(expression, says):
+    """Issue 13, item 8: ``money >`` was reported as "unexpected ')'"."""
+    reason = check_expression(expression)
+    assert reason is not None and says in reason
+    assert "unexpected ')'" not in reason

@@ -79,7 +79,7 @@ def test_import_of_a_built_report_in_detail(mini_reports, tmp_path):
     assert opening.endswith("---\n我于{{ opening_1 }}任{{ unit }}{{ post }}，现将履职情况报告如下：\n")
     village = (lib / "snippets" / "s2" / "p2.md").read_text(encoding="utf-8")
     assert 'heading: "用好驻村帮扶力量"' in village
-    assert 's2_2: {type: int, label: "走访农户数", example: 300}' in village
+    assert 's2_2: {type: int, label: "走访农户数", example: 400}' in village  # not the person's own
     assert village.endswith("走访农户{{ s2_2 }}户。\n")
     grid = (lib / "snippets" / "s2" / "p3.md").read_text(encoding="utf-8")
     assert grid.endswith("在东村、西村划分网格{{ s2_3 }}个。\n\n网格数量居全镇前列。\n")
@@ -291,3 +291,31 @@ def test_every_report_of_the_sample_batch_imports_and_rebuilds_to_the_same_text(
         assert linted.errors == [], [p.format() for p in linted.errors]
         people = yaml.safe_load((lib / "people.yaml").read_text(encoding="utf-8"))[0]
         assert people["姓名"] == source.stem.rsplit("-", 1)[1] and people["年度"] == 2022
+
+
+def test_import_keeps_the_file_name_labels_from_the_words_and_examples_not_the_persons(tmp_path):
+    """Issue 13, item 7: rebuilding an import warned that no figure was the person's own (the
+    examples were the person's values), renamed the file and made labels like 划分数."""
+    lines = [*HAND_TYPED[:12], "（二）改善人居环境。划分12个网格，改造户厕415户。", *HAND_TYPED[13:]]
+    source = hand_typed(tmp_path / "李四2023年述职报告.docx", lines)
+    result = run("import", source, "-o", tmp_path / "lib")
+    assert result.exit_code == 0, result.output
+    lib = tmp_path / "lib"
+    rules = yaml.safe_load((lib / "rules.yaml").read_text(encoding="utf-8"))
+    assert rules["output_name"] == "{{ name }}{{ year }}年述职报告"
+    result = run("build", lib / "rules.yaml", "--people", lib / "people.yaml", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "都不是本人的数据" not in result.output
+    assert [p.name for p in (tmp_path / "out").glob("*.docx")] == ["李四2023年述职报告.docx"]
+    assert report_lines((tmp_path / "out" / "李四2023年述职报告.docx").read_bytes()) == \
+        report_lines(source.read_bytes())
+    specs = {}
+    for path in (lib / "snippets").rglob("*.md"):
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        specs.update(front.get("variables") or {})
+    labels = {spec["label"] for spec in specs.values()}
+    assert "划分网格数" in labels and "划分数" not in labels
+    people = yaml.safe_load((lib / "people.yaml").read_text(encoding="utf-8"))[0]
+    for spec in specs.values():
+        if spec.get("type") in ("int", "number") and spec["label"] in people:
+            assert "example" in spec and str(spec["example"]) != str(people[spec["label"]]), spec

@@ -205,16 +205,33 @@ def test_masks_inside_jinja_and_trailing_tags_are_fine(tmp_path):
     assert result.problems == []
 
 
-def test_checklist_beside_rules_is_checked(tmp_path):
+def test_checklist_beside_rules_is_checked_when_it_names_them(tmp_path):
     shutil.copytree(FIXTURES / "mini", tmp_path / "mini")
     checklist = tmp_path / "mini" / "checklist.md"
-    checklist.write_text(checklist.read_text(encoding="utf-8").replace("duties.party", "duties.partie"),
-                         encoding="utf-8")
+    text = checklist.read_text(encoding="utf-8").replace("duties.party", "duties.partie")
+    checklist.write_text(text.replace("\n\n", "\n<!-- 规则文件：rules.yaml -->\n", 1), encoding="utf-8")
     result = lint(tmp_path / "mini" / "rules.yaml")
     assert {(p.level, p.line) for p in result.problems} == {(ERROR, 12), (ERROR, 21)}
     assert "duties.partie" in message(result, str(checklist), 12)
     assert "duties.party" in message(result, str(checklist), 21)
     assert "--merge" in message(result, str(checklist), 21)
+
+
+def test_a_neighbouring_checklist_of_another_rules_file_is_left_alone(tmp_path):
+    """Issue 13, item 6: ``lint rules_long.yaml`` used to judge the checklist.md of rules.yaml."""
+    shutil.copytree(FIXTURES / "mini", tmp_path / "mini")
+    rules = tmp_path / "mini" / "rules.yaml"
+    text = rules.read_text(encoding="utf-8")
+    (tmp_path / "mini" / "rules_long.yaml").write_text(text.replace("  - id: integrity", "  - id: integrity2"),
+                                                       encoding="utf-8")
+    checklist = tmp_path / "mini" / "checklist.md"
+    checklist.write_text(checklist.read_text(encoding="utf-8").replace("duties.party", "duties.partie"),
+                         encoding="utf-8")  # names no rules file
+    assert lint(tmp_path / "mini" / "rules_long.yaml").problems == []
+    text = checklist.read_text(encoding="utf-8")
+    checklist.write_text(text.replace("\n\n", "\n<!-- 规则文件：rules.yaml -->\n", 1), encoding="utf-8")
+    assert lint(tmp_path / "mini" / "rules_long.yaml").problems == []  # names the other one
+    assert lint(tmp_path / "mini" / "rules_long.yaml", checklist=checklist).errors  # unless told
 
 
 def test_types_and_labels_must_agree_across_snippets(tmp_path):

@@ -87,7 +87,7 @@ def test_assembled_templates_validate(tmp_path, variant):
         _rules_variant(lib, subheading="run-in")
     elif variant == "variants":
         snippet = lib / "snippets" / "duties" / "party.md"
-        variants = "variants:\n  - 另一种写法：发展党员{{ members }}名。\n  - 第三种写法。\nvariables:"
+        variants = "variants:\n  - 另一种写法：发展党员{{ members }}名。\n  - 第三种写法：新发展党员{{ members }}名。\nvariables:"
         text = snippet.read_text(encoding="utf-8").replace("variables:", variants)
         snippet.write_text(text, encoding="utf-8")
     result = run_cli(*args)

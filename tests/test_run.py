@@ -153,3 +153,25 @@ def test_variants_are_dealt_over_the_whole_file_whoever_is_built(sample, tmp_pat
                              only=lambda plan, row=row: plan.row == row)
         [report] = list(one.reports)
         assert report.row == row and dict(report.variants) == dealt[row]
+
+
+def test_a_bad_int_is_one_error_not_two(mini, tmp_path):
+    """Issue 13, item 8: "十四" in an int column also gave "缺少…的值"."""
+    path = mini_people(tmp_path / "p.json", 1, {0: {"集中学习次数": "十四"}})
+    [plan] = pipeline.plan_people(mini, pipeline.load_people(mini, path), {})
+    assert len(plan.errors) == 1 and "十四" in plan.errors[0] and "阿拉伯数字" in plan.errors[0]
+
+
+def test_missing_value_message_spacing(mini, tmp_path):
+    path = mini_people(tmp_path / "p.json", 1, {0: {"集中学习次数": None}})
+    [plan] = pipeline.plan_people(mini, pipeline.load_people(mini, path), {})
+    assert "片段 theory.study 需要它" in plan.errors[0]
+
+
+def test_a_name_on_two_rows_asks_which(mini, tmp_path):
+    path = mini_people(tmp_path / "p.json", 3, {0: {"姓名": "王建国"}, 2: {"姓名": "王建国"}})
+    people = pipeline.load_people(mini, path)
+    with pytest.raises(InputError) as info:
+        pipeline.find_person(mini, people, {}, "王建国")
+    assert "第1行" in info.value.message and "第3行" in info.value.message and "--person" in info.value.message
+    assert pipeline.find_person(mini, people, {}, "3").row == 3

@@ -36,6 +36,8 @@ def test_init_lints_clean_and_builds(tmp_path):
     linted = run("lint", lib / "rules.yaml")
     assert linted.exit_code == 0, linted.output
     assert "没有发现问题" in linted.output
+    wording = (lib / "wording.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(wording) is None and "find:" in wording  # a commented example, no entries of its own
 
     checklist = (lib / "checklist.md").read_text(encoding="utf-8")
     assert "- [x] duties.rural 统筹推进乡村振兴" in checklist
@@ -87,11 +89,13 @@ def test_init_into_an_empty_folder_and_git(tmp_path):
 
 def test_pre_commit_hook_definition():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    [hook] = hooks
+    [hook, fix] = hooks
     assert hook["id"] == "assembler-lint"
     assert hook["entry"] == "assembler lint"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
+    assert fix["id"] == "assembler-lint-fix" and fix["entry"] == "assembler lint --fix"
+    assert fix["files"] == hook["files"] and fix["pass_filenames"] is False
 
 
 def test_pre_commit_hook_of_a_new_library_runs_the_lint_for_real(tmp_path):

@@ -5,8 +5,8 @@ import pytest
 from assembler.errors import InputError
 from assembler.load.rules import load_rules
 from assembler.load.selection import (
-    apply_overrides,
     merge_checklist,
+    merge_checklist_changes,
     parse_checklist_text,
     read_checklist,
     render_checklist,
@@ -76,10 +76,40 @@ def test_merge_keeps_ticks(tmp_path, rules, library):
     old.write_text("- [ ] theory.study x\n- [x] theory.essay y\n- [ ] gone.snippet z\n", encoding="utf-8")
     merged = merge_checklist(rules, library, old)
     assert "- [ ] theory.study" in merged and "- [x] theory.essay" in merged
-    assert "- [x] duties.grid" in merged  # new snippets start ticked
+    assert "- [ ] duties.grid" in merged  # new snippets start unticked (issue 13, item 6)
     assert "gone.snippet" not in merged
 
 
-def test_overrides():
-    selection, unknown = apply_overrides({"a", "b"}, ["-a", "+c", "+zz"], {"a", "b", "c"})
-    assert selection == {"b", "c"} and unknown == ["zz"]
+def test_merge_reports_every_change(tmp_path, rules, library):
+    old = tmp_path / "old.md"
+    old.write_text("- [ ] theory.study x\n- [x] theory.essay y\n- [x] gone.snippet z\n", encoding="utf-8")
+    merged = merge_checklist_changes(rules, library, old)
+    assert merged.removed == [("gone.snippet", True)]
+    assert merged.kept == [("theory.study", False), ("theory.essay", True)]
+    assert [snippet_id for snippet_id, _ in merged.added] == [
+        i for i in rules.entry_ids() if i not in ("theory.study", "theory.essay")]
+    assert not any(ticked for _, ticked in merged.added)
+    lines = merged.describe()
+    assert "删除：gone.snippet（原为已勾选，规则中已没有这个片段）" in lines
+    assert "新增：duties.grid（未勾选）" in lines and "保留：theory.essay（已勾选）" in lines
+
+
+def test_rules_can_tick_new_snippets(tmp_path, mini):
+    path = mini / "rules.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "new_snippets: ticked\n", encoding="utf-8")
+    rules = load_rules(path)
+    old = tmp_path / "old.md"
+    old.write_text("- [ ] theory.study x\n", encoding="utf-8")
+    merged = merge_checklist_changes(rules, load_library(rules.library), old)
+    assert all(ticked for _, ticked in merged.added) and "- [x] duties.grid" in merged.text
+    assert "新增：duties.grid（已勾选，按规则的 new_snippets）" in merged.describe()
+
+
+def test_checklist_header_when_the_year_has_no_example(mini):
+    """Issue 13, item 8: the header read "# 年度…" when year had no example."""
+    path = mini / "rules.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{type: int, label: 年度, example: 2022}",
+                                                             "{type: int, label: 年度}"), encoding="utf-8")
+    rules = load_rules(path)
+    text = render_checklist(rules, load_library(rules.library))
+    assert text.startswith("# 〔年度〕年度述职述廉报告 选稿清单\n")

@@ -17,7 +17,7 @@ import click
 from . import __version__, pipeline
 from .build.summary import pdf_line
 from .commands.progress import progress_bar
-from .errors import EXIT_BAD_INPUT, AssemblerError
+from .errors import EXIT_BAD_INPUT, EXIT_PARTIAL, AssemblerError
 from .output import atomic_write
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -67,7 +67,7 @@ def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
     counts = batch.counts()
     click.echo(
         f"已生成 {counts['written']} 份，跳过 {counts['skipped']} 份，失败 {counts['failed']} 份；"
-        f"输出目录 {batch.outdir}，清单 {batch.manifest}"
+        f"输出目录 {batch.outdir}，清单 {batch.manifest}" + (f"，汇总表 {batch.summary}" if batch.summary else "")
     )
     pdfs = pdf_line(batch)
     if pdfs:
@@ -87,6 +87,9 @@ vars_option = click.option("--vars", "vars_file", type=click.Path(path_type=Path
 force_option = click.option("--force", is_flag=True, help="覆盖已存在的文件。")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
                            help="并行进程数（默认等于 CPU 核数）。")
+strict_option = click.option("--strict", is_flag=True,
+                             help="把报告的警告（残留的占位符 **/XX、缺少落款、数字都不是本人的、超过字数上限）"
+                                  "当作失败：这样的报告不写出，退出码为 1。")
 variant_option = click.option("--variant", type=click.IntRange(min=1), metavar="N",
                               help="有多种备选正文的片段，统一用第 N 种（默认按人错开）。")
 
@@ -101,13 +104,18 @@ def main() -> None:
 @main.command(help="生成选稿清单（Markdown 勾选列表）。")
 @rules_argument
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="写入文件；不给则打印。")
-@click.option("--merge", "merge", type=click.Path(path_type=Path, dir_okay=False), help="保留旧清单中的勾选。")
+@click.option("--merge", "merge", type=click.Path(path_type=Path, dir_okay=False),
+              help="刷新旧清单：保留原有勾选，逐项列出新增、删除和保留的片段；"
+                   "新片段默认不勾选（规则中写 new_snippets: ticked 则勾选）。")
 def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
-    from .load.selection import merge_checklist, render_checklist
+    from .load.selection import merge_checklist_changes, render_checklist
 
     project = pipeline.load_project(rules)
     if merge is not None:
-        text = merge_checklist(project.rules, project.library, merge)
+        merged = merge_checklist_changes(project.rules, project.library, merge)
+        text = merged.text
+        for line in merged.describe():  # on stderr: stdout may be the checklist itself
+            echo_err(line)
     else:
         text = render_checklist(project.rules, project.library)
     if output is None:
@@ -122,13 +130,15 @@ def checklist(rules: Path, output: Path | None, merge: Path | None) -> None:
 @checklist_option
 @click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), help="写出带中文表头的空白人员表。")
 def variables(rules: Path, checklist: Path | None, xlsx: Path | None) -> None:
+    from .commands.display import table
     from .library.workbook import needed_variables, write_people_workbook
 
     project = pipeline.load_project(rules, checklist)
     needed = needed_variables(project)
-    click.echo(f"{'变量':<24}{'列名（label）':<20}{'类型':<8}用于")
-    for item in needed:
-        click.echo(f"{item.name:<24}{item.spec.label or '':<20}{item.spec.type:<8}{'、'.join(item.used_by)}")
+    rows = [["变量", "列名（label）", "类型", "用于"]]
+    rows += [[item.name, item.spec.label or "", item.spec.type, "、".join(item.used_by)] for item in needed]
+    for line in table(rows):
+        click.echo(line)
     if xlsx is not None:
         write_people_workbook(xlsx, needed)
         click.echo(f"已写入空白人员表 {xlsx}（{len(needed)} 列变量，另有“选稿”列）")
@@ -139,12 +149,16 @@ def variables(rules: Path, checklist: Path | None, xlsx: Path | None) -> None:
 @checklist_option
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
 def template(rules: Path, checklist: Path | None, output: Path) -> None:
+    from .build.template_project import with_project
+
     project = pipeline.load_project(rules, checklist)
-    atomic_write(output, project.template_bytes())
-    click.echo(f"已写入模板 {output}（{len(project.selection)} 个片段）")
+    atomic_write(output, with_project(project.template_bytes(), project))
+    click.echo(f"已写入模板 {output}（{len(project.selection)} 个片段；内含规则、变量和清单，"
+               "可用 assembler render 按人员表生成）")
 
 
-@main.command(help="用任意 docxtpl 模板为每人生成一份文档。")
+@main.command(help="用任意 docxtpl 模板为每人生成一份文档；assembler template 组装的模板内含规则，"
+                   "按 build 的方式处理（中文列名、变量类型、选稿列）。")
 @click.argument("template_path", metavar="TEMPLATE.docx", type=click.Path(path_type=Path, dir_okay=False))
 @people_option
 @click.option("-o", "--outdir", required=True, type=click.Path(path_type=Path, file_okay=False))
@@ -154,12 +168,14 @@ def template(rules: Path, checklist: Path | None, output: Path) -> None:
 @click.option("--name", "name_pattern", metavar="PATTERN", help="文件名模式（Jinja），如 \"{{ 姓名 }}-报告\"；默认行号。")
 @force_option
 @jobs_option
+@strict_option
 def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, assignments: tuple[str, ...],
-           vars_file: Path | None, name_pattern: str | None, force: bool, jobs: int | None) -> None:
+           vars_file: Path | None, name_pattern: str | None, force: bool, jobs: int | None, strict: bool) -> None:
     common = pipeline.common_values(assignments, vars_file)
     with progress_bar("生成中") as progress:
         batch = pipeline.render_plain(template_path, people, outdir, sheet=sheet, common=common,
-                                      name_pattern=name_pattern, force=force, progress=progress, jobs=jobs)
+                                      name_pattern=name_pattern, force=force, progress=progress, jobs=jobs,
+                                      strict=strict)
     report_batch(batch, people)
     sys.exit(batch.exit_code)
 
@@ -183,9 +199,11 @@ def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, a
 @click.option("--similar-threshold", type=click.FloatRange(0, 1), metavar="0～1",
               help="两份报告正文相似度不低于此值时警告（默认取规则文件的 similarity_threshold，没有则 0.8）。")
 @click.option("--no-similar", is_flag=True, help="生成后不比较报告之间的相似度。")
+@strict_option
 def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet: str | None,
           assignments: tuple[str, ...], vars_file: Path | None, force: bool, variant: int | None,
-          jobs: int | None, pdf: bool, timeout: float, similar_threshold: float | None, no_similar: bool) -> None:
+          jobs: int | None, pdf: bool, timeout: float, similar_threshold: float | None, no_similar: bool,
+          strict: bool) -> None:
     if pdf:
         pipeline.check_office()
     project = pipeline.load_project(rules, checklist)
@@ -193,7 +211,7 @@ def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet
     with progress_bar("生成中") as progress:
         batch = pipeline.build(project, people, outdir, sheet=sheet, common=common, force=force, progress=progress,
                                variant=variant, jobs=jobs, similarity_threshold=similar_threshold,
-                               check_similarity=not no_similar)
+                               check_similarity=not no_similar, strict=strict)
     if pdf:
         with progress_bar("转换 PDF") as progress:
             pipeline.add_pdfs(batch, jobs=jobs, timeout=timeout, progress=progress, project=project, people=people)
@@ -213,8 +231,10 @@ def build(rules: Path, people: Path, checklist: Path | None, outdir: Path, sheet
 @variant_option
 @click.option("--png", "png_dir", type=click.Path(path_type=Path, file_okay=False),
               help="另把报告各页渲染成 PNG 图片放到此目录（需要 LibreOffice）。")
+@strict_option
 def preview(rules: Path, people: Path, person: str, checklist: Path | None, sheet: str | None,
-            assignments: tuple[str, ...], vars_file: Path | None, variant: int | None, png_dir: Path | None) -> None:
+            assignments: tuple[str, ...], vars_file: Path | None, variant: int | None, png_dir: Path | None,
+            strict: bool) -> None:
     if png_dir is not None:
         pipeline.check_office()
     project = pipeline.load_project(rules, checklist)
@@ -229,8 +249,14 @@ def preview(rules: Path, people: Path, person: str, checklist: Path | None, shee
     click.echo(shown.text)
     limit = f"，上限 {project.rules.max_chars} 字" if project.rules.max_chars else ""
     echo_err(f"正文 {shown.chars} 字（只计汉字，含各级标题，不含标题、副标题和落款{limit}）")
-    if shown.warning:
-        echo_err(f"警告：{shown.warning}")
+    for warning in [*shown.warnings, *([shown.warning] if shown.warning else [])]:
+        echo_err(f"警告：{warning}")
+    level = "错误" if project.style.severity == "error" else "警告"
+    for finding in shown.style:
+        echo_err(f"{level}：{finding}")
+    if strict and (shown.warnings or shown.warning or shown.style):
+        echo_err("错误：有警告，按 --strict 视为失败")
+        sys.exit(EXIT_PARTIAL)
     if png_dir is not None:
         pages = pipeline.preview_pages(project, plan, png_dir)
         echo_err(f"已生成 {len(pages)} 页图片：{png_dir}")

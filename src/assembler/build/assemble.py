@@ -10,6 +10,7 @@ closes up by itself.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 
 from lxml import etree
@@ -116,9 +117,16 @@ def body_elements(rules: Rules, library: Library, selection: Iterable[str]) -> l
     return elements
 
 
-def assemble_template(rules: Rules, library: Library, selection: Iterable[str], base_template: bytes) -> bytes:
-    """The docxtpl template as .docx bytes: the base template's page, styles and footers, our body."""
+def assemble_template(rules: Rules, library: Library, selection: Iterable[str], base_template: bytes, *,
+                      created: _dt.datetime | None = None) -> bytes:
+    """The docxtpl template as .docx bytes: the base template's page, styles and footers, our body;
+    its core properties: the rules' title and ``created`` (default: ``ooxml.core_properties.build_time``)."""
+    from ..ooxml.core_properties import CORE_PART, build_time, with_core_properties
+
     parts = read_parts(base_template, file=str(rules.base_template or "gbt9704.docx"))
+    if CORE_PART in parts:
+        parts[CORE_PART] = with_core_properties(parts[CORE_PART], title=rules.title,
+                                                moment=created or build_time())
     document = etree.fromstring(parts[DOCUMENT_PART])
     replace_body_content(document, body_elements(rules, library, selection))
     parts[DOCUMENT_PART] = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)

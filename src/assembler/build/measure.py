@@ -7,15 +7,18 @@ one write (``stamp_and_read``); only reports a build left as they were are read 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import InputError, PersonError
+from ..library.report_checks import report_warnings
 from ..library.similarity import SIMILARITY_THRESHOLD, report_text
 from ..load.rules import Rules
 from ..ooxml.properties import Stamper
+from ..style import StyleSettings
+from ..style.report import check_report
 from .body_checks import short_body_warning
 from .results import MANIFEST_PAIRS, BatchResult, ReportResult
 
@@ -39,6 +42,8 @@ def note_measure(result: ReportResult, measured: Measured, rules: Rules, near: N
         result.warnings.append(problem)
     if measure is None:
         return
+    result.warnings.extend(measure.warnings)
+    (result.errors if measure.style_errors else result.warnings).extend(measure.style)
     result.chars = measure.chars
     for warning in (length_warning(measure.chars, rules.max_chars),
                     short_body_warning(measure.chars, rules.min_body_chars)):
@@ -60,35 +65,56 @@ _STAMPER = Stamper()
 
 @dataclass(frozen=True)
 class ReportMeasure:
-    """What a batch keeps of a report's text: its length, and its sketch for the near-copy check."""
+    """What a batch keeps of a report's text: its length, its sketch for the near-copy check, and
+    the warnings about its text (``library.report_checks``: placeholders, a missing signature)."""
 
     chars: int
     sketch: Sketch | None
+    warnings: tuple[str, ...] = ()
+    style: tuple[str, ...] = ()  # house style findings (``style.report``), as messages
+    style_errors: bool = False  # the rules say ``style: strict``
 
 
 #: A report's measure (``None`` when unreadable) and a warning (``None`` when all went well).
 Measured = tuple[ReportMeasure | None, str | None]
 
 
-def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True) -> ReportMeasure:
-    text = report_text(data, file=file)
+def measure_report(data: bytes, *, file: str | None = None, sketches: bool = True,
+                   checks: bool = False, style: StyleSettings | None = None) -> ReportMeasure:
+    text = report_text(data, file=file, paragraphs=style is not None)
+    warnings = tuple(report_warnings(text.body.split("\n"), signed=text.signed)) if checks else ()
+    found = tuple(check_report(text.paragraphs, style)) if style is not None else ()
+    strict = bool(found) and style is not None and style.severity == "error"
     if not sketches:
-        return ReportMeasure(text.chars, None)
+        return ReportMeasure(text.chars, None, warnings, found, strict)
     from ..library.nearcopies import sketch
 
-    return ReportMeasure(text.chars, sketch(text.body))
+    return ReportMeasure(text.chars, sketch(text.body), warnings, found, strict)
 
 
-def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool) -> tuple[bytes, Measured]:
+def _stamp_and_measure(data: bytes, props: Mapping[str, str], *, sketches: bool,
+                       style: StyleSettings | None = None) -> tuple[bytes, Measured]:
     try:
         data = _STAMPER.stamp(data, props)
         problem = None
     except InputError as exc:
         problem = f"报告已生成，但未能写入来源信息（{exc.message}）"
     try:
-        return data, (measure_report(data, sketches=sketches), problem)
+        return data, (measure_report(data, sketches=sketches, checks=True, style=style), problem)
     except InputError:
         return data, (None, problem)
+
+
+@dataclass(frozen=True)
+class StampAndMeasure:
+    """``stamp_and_read``/``stamp_and_count`` that also checks the report's house style
+    (picklable: a spawned pool sends it to its workers)."""
+
+    sketches: bool
+    style: StyleSettings | None
+
+    def __call__(self, data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+        return _stamp_and_measure(data, props, sketches=self.sketches, style=self.style)
 
 
 def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
@@ -101,6 +127,32 @@ def stamp_and_read(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measur
 def stamp_and_count(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
     """``stamp_and_read`` without the sketch, for a build that does not compare its reports."""
     return _stamp_and_measure(data, props, sketches=False)
+
+
+@dataclass(frozen=True)
+class StrictAfter:
+    """``stamp_and_read`` for ``build --strict``: a report with a warning (placeholders, no signature,
+    over ``max_chars``) is that person's failure and is not written. A class, so a spawned pool can
+    pickle it."""
+
+    sketches: bool
+    max_chars: int | None
+    style: StyleSettings | None = None  # house style findings count as warnings too
+
+    def __call__(self, data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
+        data, measured = _stamp_and_measure(data, props, sketches=self.sketches, style=self.style)
+        measure, problem = measured
+        warnings = [*(measure.warnings if measure is not None else ()), *(measure.style if measure is not None else ()),
+                    *([problem] if problem else [])]
+        if measure is not None and (over := length_warning(measure.chars, self.max_chars)):
+            warnings.append(over)
+        if warnings:
+            raise PersonError(strict_failure(warnings))
+        return data, measured
+
+
+def strict_failure(warnings: Iterable[str]) -> str:
+    return "有警告，按 --strict 不写出这份报告：" + "；".join(warnings)
 
 
 def read_reports(paths: list[Path], *, jobs: int | None = None, sketches: bool = True) -> list[Measured]:

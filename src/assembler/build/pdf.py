@@ -6,8 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..output import write_manifest
-from .results import BatchResult, manifest_data
+from .results import BatchResult, manifest_data, write_records
 from .run import Progress
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
             chosen.append((index, report.file))
     if not chosen:
         if batch.pdfs_kept:
-            batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
+            write_records(batch, manifest_data(batch, project=project, people=people))
         return
     if convert is None:
         from ..office import convert_to_pdf
@@ -65,5 +64,5 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
             report.status = "failed"
             report.errors.append(f"转换 PDF 失败：{error}")
         batch.reports[index] = report
-    batch.manifest = write_manifest(batch.outdir, manifest_data(batch, project=project, people=people))
+    write_records(batch, manifest_data(batch, project=project, people=people))
 

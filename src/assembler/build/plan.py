@@ -98,12 +98,14 @@ def person_name(context: Mapping[str, Any], row: int) -> str:
 def _missing_message(project: Project, name: str, needed_by: str) -> str:
     spec = project.specs.get(name)
     shown = f"“{spec.label}”（{name}）" if spec and spec.label else f"“{name}”"
-    return Hinted(f"缺少{shown}的值：{needed_by}需要它", "set_value", name=name)
+    return Hinted(f"缺少{shown}的值：{needed_by} 需要它", "set_value", name=name)
 
 
 def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides: Iterable[str],
-                common: Mapping[str, Any], *, warnings: Iterable[str] = (), errors: Iterable[str] = ()) -> PersonPlan:
-    """Decide what one person's report contains, and what it still lacks."""
+                common: Mapping[str, Any], *, warnings: Iterable[str] = (), errors: Iterable[str] = (),
+                invalid: Iterable[str] = ()) -> PersonPlan:
+    """Decide what one person's report contains, and what it still lacks (``invalid``: names whose
+    value was refused while typing; already an error, so not reported missing as well)."""
     context: dict[str, Any] = {
         name: spec.default for name, spec in project.specs.items() if spec.default is not None
     }
@@ -149,8 +151,10 @@ def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides
             if name not in context:
                 missing.setdefault(name, f"片段 {entry.id}")
         plan.included.append(entry.id)
+    refused = set(invalid)
     for name, needed_by in missing.items():
-        plan.errors.append(_missing_message(project, name, needed_by))
+        if name not in refused:
+            plan.errors.append(_missing_message(project, name, needed_by))
     empty = empty_body_error(plan)
     if empty:
         plan.errors.append(empty)
@@ -193,7 +197,7 @@ def plan_row(project: Project, people: People, row: PersonRow, common: Mapping[s
     """One row of the people file typed and planned (variants are dealt over the batch afterwards)."""
     typed = type_values(row, people.header_map, project.specs, file=people.table.path)
     plan = plan_person(project, row.row, typed.values, typed.overrides, common,
-                       warnings=typed.warnings, errors=typed.errors)
+                       warnings=typed.warnings, errors=typed.errors, invalid=typed.invalid)
     if plan.ok:
         figures: set[str] = set()
         for snippet_id in plan.included:
@@ -238,10 +242,15 @@ def find_person(project: Project, people: People, common: Mapping[str, Any], who
                 variant: int | None = None) -> PersonPlan:
     """The person a preview is about: by name, or by row number."""
     plans = plan_people(project, people, common, variant)
-    matches = [plan for plan in plans if plan.name == who or str(plan.row) == who]
+    matches = [plan for plan in plans if str(plan.row) == who] or [plan for plan in plans if plan.name == who]
     if not matches:
         names = "、".join(plan.name for plan in plans[:20])
         rows = f"，或行号 {plans[0].row}–{plans[-1].row}" if plans else ""
         raise InputError(f"人员表中没有“{who}”；请写姓名{rows}。可选：{names}", file=people.table.path)
+    if len(matches) > 1:
+        shown = "、".join(f"第{plan.row}行" for plan in matches)
+        choices = " 或 ".join(f"--person {plan.row}" for plan in matches)
+        raise InputError(f"人员表中有 {len(matches)} 个“{who}”（{shown}）；请用行号指明是哪一位：{choices}",
+                         file=people.table.path)
     return matches[0]
 

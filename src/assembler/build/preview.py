@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..library.report_checks import report_warnings
 from ..library.similarity import SKIPPED_STYLES, count_chars
 from ..ooxml.text import docx_paragraphs
 from ..output import atomic_write
+from ..style.report import check_report
 from .measure import length_warning
 from .plan import PersonPlan
 from .project import Project
@@ -19,6 +21,8 @@ class Preview:
     text: str
     chars: int  # as ``similarity.count_chars`` counts, body only
     warning: str | None  # beyond the rules' max_chars
+    warnings: list[str] = field(default_factory=list)  # the report's text (``library.report_checks``)
+    style: list[str] = field(default_factory=list)  # house style findings (``style.report``)
 
 
 def preview(project: Project, plan: PersonPlan) -> Preview:
@@ -27,8 +31,13 @@ def preview(project: Project, plan: PersonPlan) -> Preview:
         raise InputError("；".join(plan.errors), file=None, row=plan.row)
     data = project.prepared(plan.selection).render(plan.context)
     paragraphs = docx_paragraphs(data)
-    chars = sum(count_chars(p.text) for p in paragraphs if p.style not in SKIPPED_STYLES)
-    return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars))
+    body = [p for p in paragraphs if p.style not in SKIPPED_STYLES]
+    chars = sum(count_chars(p.text) for p in body)
+    signed = any(p.style == "Signature" and p.text.strip() for p in paragraphs)
+    warnings = report_warnings([p.full for p in body], signed=signed)
+    style = check_report([(p.style, p.number, p.text) for p in paragraphs], project.style)
+    return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars),
+                   warnings, style)
 
 
 def render_person(project: Project, plan: PersonPlan) -> bytes:

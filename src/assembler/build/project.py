@@ -5,6 +5,7 @@ Every mistake in these files surfaces here as an ``InputError``, before any pers
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,9 @@ from ..load.selection import Checklist, read_checklist
 from ..load.snippets import Library, load_library
 from ..load.values import VarSpec
 from ..load.variables import collect_specs
+from ..ooxml.core_properties import build_time
+from ..style import StyleSettings
+from ..style.report import project_style
 from .assemble import assemble_template
 from .render import PreparedTemplate
 
@@ -29,7 +33,9 @@ class Project:
     specs: dict[str, VarSpec]
     declared_by: dict[str, list[str]]
     base_template: bytes
+    style: StyleSettings = field(default_factory=StyleSettings)  # house style checks on each report
     _templates: dict[frozenset[str], PreparedTemplate] = field(default_factory=dict)
+    created: _dt.datetime = field(default_factory=build_time)  # every report's created/modified
 
     @property
     def selection(self) -> frozenset[str]:
@@ -40,7 +46,7 @@ class Project:
 
     def template_bytes(self, selection: Iterable[str] | None = None) -> bytes:
         chosen = frozenset(self.selection if selection is None else selection)
-        return assemble_template(self.rules, self.library, chosen, self.base_template)
+        return assemble_template(self.rules, self.library, chosen, self.base_template, created=self.created)
 
     def prepared(self, selection: frozenset[str]) -> PreparedTemplate:
         """One prepared template per distinct selection: overrides are rare, so few are built."""
@@ -59,6 +65,11 @@ def default_base_template() -> bytes:
 
 
 def load_project(rules_path: Path, checklist_path: Path | None = None) -> Project:
+    """The rules, their library and the checklist, once every configuration error has been
+    listed at once (``config_check``: lint's collector) if there is any."""
+    from .config_check import check_project
+
+    check_project(Path(rules_path), Path(checklist_path) if checklist_path else None)
     rules = load_rules(Path(rules_path))
     library = load_library(rules.library)
     for entry in rules.entries():
@@ -75,4 +86,4 @@ def load_project(rules_path: Path, checklist_path: Path | None = None) -> Projec
     else:
         base = default_base_template()
     return Project(rules=rules, library=library, checklist=checklist, specs=specs,
-                   declared_by=declared_by, base_template=base)
+                   declared_by=declared_by, base_template=base, style=project_style(rules.style, rules.path))

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from .project import Project
 
 
+def write_records(batch: BatchResult, data: dict[str, Any]) -> None:
+    """manifest.json and 汇总.xlsx beside it, each written whole (``summary_sheet``)."""
+    from ..output import write_manifest
+    from .summary_sheet import write_summary
+
+    batch.manifest = write_manifest(batch.outdir, data)
+    batch.summary = write_summary(batch.outdir, batch.reports)
+
+
 #: Similar pairs manifest.json keeps (the batch warnings spell out fewer: ``measure.WARNED_PAIRS``).
 MANIFEST_PAIRS = 1000
 
@@ -80,6 +89,8 @@ class BatchResult:
     max_chars: int | None = None
     pdfs_made: int = 0  # by add_pdfs: converted now
     pdfs_kept: int = 0  # by add_pdfs: skipped reports whose PDF was already there, left as it was
+    strict_style: bool = False  # ``style: strict``: style findings are errors (exit code 1)
+    summary: Path | None = None  # 汇总.xlsx (``summary_sheet``)
 
     def counts(self) -> dict[str, int]:
         """Reports per status (written, skipped, failed), without holding them all."""
@@ -102,7 +113,14 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_PARTIAL if self.counts()["failed"] else EXIT_OK
+        if self.counts()["failed"] or self.style_errors:
+            return EXIT_PARTIAL
+        return EXIT_OK
+
+    @property
+    def style_errors(self) -> bool:
+        """``style: strict`` and some report broke a house style rule (written all the same)."""
+        return self.strict_style and any(report.errors for report in self.reports if report.status == "written")
 
 
 class Results:

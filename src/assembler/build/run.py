@@ -20,12 +20,14 @@ from ..errors import InputError
 from ..hints import Hinted
 from ..library.provenance import BatchProvenance
 from ..load.people import PersonRow, open_people, plain_values
-from ..output import NameAllocator, remove_stale_temps, safe_filename, write_manifest
-from ..template.environment import render_text, text_template
+from ..output import NameAllocator, remove_stale_temps, safe_filename
+from ..template.environment import render_text
 from .batch import After, RenderJob, render_jobs
 from .body_checks import require_ticks
 from .measure import (
     Measured,
+    StampAndMeasure,
+    StrictAfter,
     compare_batch,
     near_copies,
     note_measure,
@@ -33,11 +35,12 @@ from .measure import (
     rules_threshold,
     stamp_and_count,
     stamp_and_read,
+    strict_failure,
 )
 from .plan import People, PersonPlan, give_variants, person_name, plan_row, stream_people, type_common, variant_dealer
 from .project import Project
 from .render import PreparedTemplate
-from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data
+from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data, write_records
 from .spool import Spool, SpooledList
 from .variants import VariantDealer, Variants
 
@@ -116,9 +119,9 @@ class _Assembled:
 
     def __init__(self, project: Project, people: People, common: Mapping[str, Any], outdir: Path, *,
                  only: Callable[[PersonPlan], bool] | None, force: bool, variant: int | None,
-                 jobs: int | None, near: NearCopies | None) -> None:
+                 jobs: int | None, near: NearCopies | None, strict: bool = False) -> None:
         self.project, self.people, self.common, self.outdir = project, people, common, outdir
-        self.only, self.force, self.jobs, self.near = only, force, jobs, near
+        self.only, self.force, self.jobs, self.near, self.strict = only, force, jobs, near, strict
         self.dealer: VariantDealer = variant_dealer(project, variant)
         self.names = NameAllocator()
         self.skipped: dict[int, str] = {}  # spool position → file left as it was
@@ -130,6 +133,8 @@ class _Assembled:
         # every person is entered into the dealer (variants are dealt over the whole file, as in
         # a preview, whoever ``only`` keeps)
         plan = plan_row(self.project, self.people, row, self.common)
+        if self.strict and plan.ok and plan.warnings:
+            plan.errors.append(strict_failure(plan.warnings))
         index = self.dealer.add(plan.name, plan.row, plan.included)
         if self.only is not None and not self.only(plan):
             return None
@@ -191,12 +196,17 @@ def build(
     jobs: int | None = None,
     similarity_threshold: float | None = None,
     check_similarity: bool = True,
+    strict: bool = False,
+    check_style: bool = True,
 ) -> BatchResult:
     """Build every person's report into ``outdir``.
 
     Each report is stamped with its provenance and measured in its worker (``stamp_and_read``),
     and the batch is compared for near copies (``similarity_threshold``: the rules'
-    ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``).
+    ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``). ``strict``: a
+    report with a warning (house style findings included) is that person's failure, and is not
+    written. ``check_style``: the house style checks (``style``, as the rules' ``style`` says) on
+    each report, in the same worker step.
     """
     require_ticks(project)
     people = stream_people(project, people_path, sheet)
@@ -204,14 +214,22 @@ def build(
     threshold = similarity_threshold if similarity_threshold is not None else rules_threshold(project.rules)
     near = near_copies(threshold) if check_similarity else None
     kind = _Assembled(project, people, typed_common, outdir, only=only, force=force, variant=variant, jobs=jobs,
-                      near=near)
-    stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress,
-                       after=stamp_and_read if near is not None else stamp_and_count)
+                      near=near, strict=strict)
+    style = project.style if check_style and project.style.enabled else None
+    after: After
+    if strict:
+        after = StrictAfter(near is not None, project.rules.max_chars, style)
+    elif style is not None:
+        after = StampAndMeasure(sketches=near is not None, style=style)
+    else:
+        after = stamp_and_read if near is not None else stamp_and_count
+    stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress, after=after)
     batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
-                        max_chars=project.rules.max_chars)
+                        max_chars=project.rules.max_chars,
+                        strict_style=style is not None and style.severity == "error")
     if near is not None:
         compare_batch(batch, near, threshold)
-    batch.manifest = write_manifest(outdir, manifest_data(batch, project=project, people=people_path))
+    write_records(batch, manifest_data(batch, project=project, people=people_path))
     return batch
 
 
@@ -268,25 +286,29 @@ def render_plain(
     force: bool = False,
     progress: Progress | None = None,
     jobs: int | None = None,
+    strict: bool = False,
 ) -> BatchResult:
-    """Any docxtpl template, one document per person; values pass through untyped."""
+    """Any docxtpl template, one document per person; values pass through untyped. A template
+    from ``assembler template`` carries its project and is rendered as ``build`` would
+    (``template_project``); ``strict`` applies to those."""
     template_path = Path(template_path)
     try:
         data = template_path.read_bytes()
     except OSError:
         raise InputError("模板文件不存在或无法读取", file=template_path) from None
-    from ..ooxml.package import read_parts
+    from .config_check import check_template
+    from .template_project import read_project, render_assembled
 
-    read_parts(data, file=str(template_path))
+    embedded = read_project(data, file=str(template_path))
+    if embedded is not None:
+        return render_assembled(template_path, data, embedded, Path(people_path), outdir,
+                                name_pattern=name_pattern, sheet=sheet, common=common, force=force,
+                                progress=progress, jobs=jobs, strict=strict)
+    check_template(data, str(template_path), name_pattern=name_pattern)  # every error at once, before any file
     prepared = PreparedTemplate(data, name=str(template_path))
     table = open_people(Path(people_path), sheet)
-    if name_pattern:
-        try:
-            text_template(name_pattern)  # refused here, before any file, not per person
-        except TemplateError as exc:
-            raise InputError(f"--name 的写法有误：{exc}") from None
     kind = _Plain(common, name_pattern, outdir, force)
     stored = run_batch(kind, table.rows, outdir, lambda _key: prepared, jobs=jobs, progress=progress)
     batch = BatchResult(outdir=outdir, reports=stored, warnings=[])
-    batch.manifest = write_manifest(outdir, manifest_data(batch, people=people_path, template=template_path))
+    write_records(batch, manifest_data(batch, people=people_path, template=template_path))
     return batch

@@ -17,17 +17,29 @@ from ..library.similarity import SIMILARITY_THRESHOLD
 
 
 @click.command("lint", help="检查片段库和规则文件：逐条列出问题（文件:行号），有错误时退出码为 1。"
+                            "也检查片段文字是否符合公文规范（GB/T 15834 标点、GB/T 15835 数字、日期、"
+                            "GB/T 9704 层次序数、片段库的用语清单 wording.yaml），位置写作 文件:行:列。"
                             "不给参数时检查当前文件夹的 rules.yaml（或当前文件夹中的片段）。")
 @click.argument("target", metavar="[规则文件或片段库]", required=False, type=click.Path(path_type=Path))
 @click.option("--checklist", type=click.Path(path_type=Path, dir_okay=False),
-              help="同时检查这个选稿清单（默认检查规则文件旁的 checklist.md）。")
+              help="同时检查这个选稿清单（默认只在规则文件旁的 checklist.md 写明“规则文件：<规则文件名>”时检查它）。")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误，不显示警告。")
-def lint_command(target: Path | None, checklist: Path | None, quiet: bool) -> None:
-    from ..library.lint import lint
+@click.option("--fix", is_flag=True, help="先自动修正不会改变意思的文字规范问题（半角标点、省略号、破折号、重复标点、"
+                                          "多余空格、日期写法），逐条列出“文件:行号: 旧 → 新”，再检查。用 Git 撤销。")
+@click.option("--year", type=click.IntRange(1900, 2999), metavar="年份",
+              help="按这一年检查用语清单（wording.yaml）中限定年份的条目（默认今年）。")
+def lint_command(target: Path | None, checklist: Path | None, quiet: bool, fix: bool, year: int | None) -> None:
+    from ..library.lint import fix_style, lint
 
     if checklist is not None and not checklist.is_file():
         raise InputError("清单文件不存在", file=checklist)
-    result = lint(target, checklist=checklist)
+    if fix:
+        changes = fix_style(target, year=year)
+        for change in changes:
+            click.echo(change.format())
+        files = len({change.file for change in changes})
+        click.echo(f"已修正 {len(changes)} 处（{files} 个文件）。" if changes else "没有可以自动修正的文字规范问题。")
+    result = lint(target, checklist=checklist, year=year)
     for problem in result.problems:
         if quiet and not problem.is_error:
             continue

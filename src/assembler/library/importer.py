@@ -392,8 +392,12 @@ def _label_for(before: str, after: str, unit: str | None, kind: str) -> str:
         if not clause and following.startswith("任"):
             return "任职时间"
         return (clause + "日期") if clause else "日期"
+    following = _CLAUSE_BREAK.split(re.sub(r"^[余多]", "", after)[len(unit or ""):])[0]
+    noun = re.match(r"^[\u4e00-\u9fff]{1,6}", following)
+    if clause and len(clause) <= 2 and noun:
+        clause += noun.group(0)  # 划分12个网格 → 划分网格, not 划分 (issue 13)
     if not clause:
-        clause = _CLAUSE_BREAK.split(after[len(unit or ""):])[0][:8]
+        clause = following[:8]
     if not clause:
         return ""
     if unit == "次":
@@ -467,11 +471,31 @@ def _q(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def example_for(value: Any) -> Any:
+    """An example near ``value`` but not it: an example equal to the person's own figure makes a
+    rebuild warn that no figure is the person's own (``similarity.no_own_figures``)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        other = round(number) if round(number) != number else number + 1
+        return str(int(other)) if float(other).is_integer() else str(other)
+    if value < 10:
+        return value + 1 if value != 9 else 8
+    step = 10 ** (len(str(abs(value))) - 1)
+    rounded = round(value / step) * step
+    return rounded if rounded != value else value + step
+
+
 def _spec_line(variable: Variable) -> str:
     parts = [f"type: {variable.type}"] if variable.type != "text" else []
     parts.append(f"label: {_q(variable.label)}")
     if variable.value is not None:
-        parts.append(f"example: {_q(variable.value)}")
+        example = example_for(variable.value) if variable.type in ("int", "number") else variable.value
+        parts.append(f"example: {_q(example)}")
     return f"  {variable.name}: {{{', '.join(parts)}}}"
 
 
@@ -495,7 +519,7 @@ def _rules_text(structure: Structure, report: _ReportValues, opening: Part | Non
              f"title: {_q(title)}"]
     if report.subtitle:
         lines.append(f"subtitle: {_q(report.subtitle)}")
-    output_name = title + ("-{{ name }}" if "name" in values else "")
+    output_name = _output_name(source, report) or title + ("-{{ name }}" if "name" in values else "")
     lines += [f"output_name: {_q(output_name)}", "library: snippets", "base_template: null"]
     if structure.run_in:
         lines.append("subheading: run-in")
@@ -528,6 +552,21 @@ def _rules_text(structure: Structure, report: _ReportValues, opening: Part | Non
     if closing:
         lines.append(f"closing: [{closing.id}]")
     return "\n".join(lines) + "\n"
+
+
+def _output_name(source: str, report: _ReportValues) -> str | None:
+    """The imported report's own file name, with the person's name, unit, post and year as tags,
+    so that rebuilding it gives the same file; ``None`` without a real file name."""
+    stem = Path(source).stem.strip()
+    if not stem or Path(source).name == "report.docx":
+        return None
+    text = _escape(stem)
+    for value, tag in report.replacements():
+        text = text.replace(value, tag)
+    year = report.values.get("year")
+    if year is not None:
+        text = re.sub(rf"(?<!\d){year}(?!\d)", "{{ year }}", text)
+    return text
 
 
 def _people_text(report: _ReportValues, variables: Iterable[Variable]) -> str:

@@ -41,13 +41,14 @@ from ..load.snippets import (
     split_paragraphs,
 )
 from ..load.yamlio import LineDict, LineList, load_yaml, read_text
+from ..style import StyleSettings
 from ..template.environment import check_expression, expression_variables, shared_env, template_variables
+from .report_checks import MASK
+from .snippet_style import FixedLine
 
 ERROR = "错误"
 WARNING = "警告"
 
-#: Placeholders people type when they blank out a figure or a name.
-MASK = re.compile(r"\*{2,}|＊{2,}|(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[Ｘｘ]{2,}|[×✕╳]{2,}|某某|○○|□□")
 #: How a body paragraph may end.
 FINAL_PUNCTUATION = "。！？；：….!?;:"
 CLOSERS = "”’」』）)》〉】"
@@ -66,13 +67,15 @@ class Problem:
     line: int
     level: str
     message: str
+    col: int | None = None  # style findings point at their column
 
     @property
     def is_error(self) -> bool:
         return self.level == ERROR
 
     def format(self) -> str:
-        return f"{self.level}：{self.file}:{self.line}: {self.message}"
+        col = f":{self.col}" if self.col is not None else ""
+        return f"{self.level}：{self.file}:{self.line}{col}: {self.message}"
 
 
 @dataclass
@@ -106,12 +109,12 @@ class _Collector:
         self.problems: list[Problem] = []
         self._seen: set[tuple[str, int, str, str]] = set()
 
-    def add(self, level: str, file: str | Path, line: int | None, message: str) -> None:
-        key = (str(file), line or 1, level, message)
+    def add(self, level: str, file: str | Path, line: int | None, message: str, col: int | None = None) -> None:
+        key = (str(file), line or 1, level, message + f":{col}")
         if key in self._seen:
             return
         self._seen.add(key)
-        self.problems.append(Problem(str(file), line or 1, level, message))
+        self.problems.append(Problem(str(file), line or 1, level, message, col))
 
     def error(self, file: str | Path, line: int | None, message: str) -> None:
         self.add(ERROR, file, line, message)
@@ -342,8 +345,9 @@ def _short(text: str, size: int = 14) -> str:
     return text if len(text) <= size else "…" + text[-size:]
 
 
-def check_snippet_file(path: Path, col: _Collector) -> SnippetInfo | None:
-    """Parse one snippet file (core parser first), collecting its own problems."""
+def check_snippet_file(path: Path, col: _Collector, style: _StyleRun | None = None) -> SnippetInfo | None:
+    """Parse one snippet file (core parser first), collecting its own problems (and, with
+    ``style``, its house style findings; see ``snippet_style``)."""
     try:
         text = read_text(path)
     except AssemblerError as exc:
@@ -366,7 +370,39 @@ def check_snippet_file(path: Path, col: _Collector) -> SnippetInfo | None:
         return info
     info = _from_snippet(snippet, text)
     check_snippet_text(info, col)
+    if style is not None:
+        style.check(info, text, col)
     return info
+
+
+@dataclass(frozen=True)
+class _StyleRun:
+    """The house style checks of one lint run (picklable, for the workers)."""
+
+    settings: StyleSettings
+    year: int | None
+
+    def check_rules(self, info: RulesInfo, col: _Collector) -> None:
+        """The rules' title, subtitle, signature and section headings (reported; ``--fix`` leaves
+        the rules file to its author)."""
+        from .snippet_style import shown_findings
+
+        try:
+            text = read_text(info.path)
+        except AssemblerError:
+            return
+        level = ERROR if self.settings.severity == "error" else WARNING
+        for item in shown_findings(text, info.shown, settings=self.settings, year=self.year):
+            col.add(level, info.path, item.line, item.message(), item.col)
+
+    def check(self, info: SnippetInfo, text: str, col: _Collector) -> None:
+        from .snippet_style import style_findings
+
+        level = ERROR if self.settings.severity == "error" else WARNING
+        for item in style_findings(text, body_line=info.body_line, heading=info.heading,
+                                   heading_line=info.heading_line, variants=info.variants,
+                                   settings=self.settings, year=self.year):
+            col.add(level, info.path, item.line, item.message(), item.col)
 
 
 # ------------------------------------------------------------------ rules
@@ -390,6 +426,8 @@ class RulesInfo:
     types: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     sources: list[tuple[str, int]] = field(default_factory=list)
+    #: What a reader sees of the rules (text, line, is a heading): for the house style checks.
+    shown: list[tuple[str, int, bool]] = field(default_factory=list)
 
 
 def _raw_entries(raw: Any, where: str, section: str | None, line: int, path: Path,
@@ -448,11 +486,14 @@ def check_rules_file(path: Path, col: _Collector) -> RulesInfo:
         value = data.get(key)
         if isinstance(value, (str, int)):
             info.sources.append((str(value), data.line_of(key)))
+            if key != "output_name":
+                info.shown.append((str(value), data.line_of(key), False))
     signature = data.get("signature") or []
     for index, item in enumerate([signature] if isinstance(signature, str) else signature):
         line = signature.line_of(index) if isinstance(signature, LineList) else data.line_of("signature")
         if isinstance(item, (str, int)):
             info.sources.append((str(item), line))
+            info.shown.append((str(item), line, False))
     for source, line in info.sources:
         _analyse(source, line, path, col)
         _mask_problems(source, line, path, col, "规则文件")
@@ -485,6 +526,7 @@ def check_rules_file(path: Path, col: _Collector) -> RulesInfo:
         else:
             heading_line = raw.line_of("heading") if isinstance(raw, LineDict) else line
             info.sources.append((heading, heading_line))
+            info.shown.append((heading.strip(), heading_line, True))
             _analyse(heading, heading_line, path, col, "栏目标题的")
             if heading.strip().endswith(HEADING_FULL_STOP):
                 col.warn(path, heading_line, f"栏目标题“{heading.strip()}”以句号结尾；标题末尾一般不加句号")
@@ -638,7 +680,7 @@ def _close_ids(wanted: str, known: Mapping[str, Any]) -> list[str]:
 
 
 def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
-    from ..load.selection import parse_checklist_text
+    from ..load.selection import checklist_problems, parse_checklist_text
 
     try:
         text = read_text(path)
@@ -646,14 +688,8 @@ def _check_checklist(path: Path, rules: RulesInfo, col: _Collector) -> None:
     except AssemblerError as exc:
         col.from_exc(exc, path)
         return
-    known = {entry.id for entry in rules.entries}
-    refresh = f"请运行 assembler checklist {rules.path} --merge {path} -o {path} 刷新"
-    for snippet_id, (_, line) in found.items():
-        if snippet_id not in known:
-            col.error(path, line, f"清单中的片段“{snippet_id}”不在规则文件中；{refresh}")
-    missing = [entry.id for entry in rules.entries if entry.id not in found]
-    if missing:
-        col.error(path, len(text.split("\n")), f"规则中的片段 {'、'.join(missing)} 不在清单中；{refresh}")
+    for problem in checklist_problems(path, text, found, rules.path, [entry.id for entry in rules.entries]):
+        col.from_exc(problem, path)
 
 
 def _duplicates(infos: list[SnippetInfo], col: _Collector) -> None:
@@ -669,6 +705,42 @@ def _duplicates(infos: list[SnippetInfo], col: _Collector) -> None:
 
 
 # ------------------------------------------------------------------ entry point
+
+
+def _style_run(rules_path: Path | None, library: Path | None, rules_info: RulesInfo | None, col: _Collector,
+               year: int | None) -> _StyleRun | None:
+    """The rules' ``style`` mode and the library's wording list (itself linted), or None when off."""
+    from ..style import load_wording
+    from .snippet_style import wording_path
+
+    mode = rules_info.rules.style if rules_info is not None and rules_info.rules is not None else "warn"
+    if mode == "off":
+        return None
+    path = wording_path(rules_path, library)
+    wording = load_wording(path) if path is not None else None
+    if wording is not None:
+        for problem in wording.problems:
+            col.error(path or "", problem.line, problem.message)
+    if year is None:
+        import datetime
+
+        year = datetime.date.today().year
+    return _StyleRun(StyleSettings(mode, wording) if wording is not None else StyleSettings(mode), year)
+
+
+def _neighbour_checklist(rules: Path) -> Path | None:
+    """``checklist.md`` beside the rules, when it names them: a checklist of another rules file
+    in the same folder is not this one's to judge."""
+    from ..load.selection import checklist_rules
+
+    path = rules.parent / "checklist.md"
+    if not path.is_file():
+        return None
+    try:
+        named = checklist_rules(read_text(path))
+    except AssemblerError:
+        return None
+    return path if named is not None and named == rules.name else None
 
 
 def resolve_target(target: Path | None) -> tuple[Path | None, Path | None]:
@@ -695,19 +767,21 @@ def resolve_target(target: Path | None) -> tuple[Path | None, Path | None]:
 PARALLEL_FROM = 300
 
 
-def _check_chunk(paths: list[Path]) -> tuple[list[SnippetInfo], list[Problem]]:
+def _check_chunk(paths: list[Path], style: _StyleRun | None = None) -> tuple[list[SnippetInfo], list[Problem]]:
     col = _Collector()
     infos = []
     for path in paths:
-        info = check_snippet_file(path, col)
+        info = check_snippet_file(path, col, style)
         if info is not None:
             info.snippet = None  # not needed across files; keeps the pickles small
             infos.append(info)
     return infos, col.problems
 
 
-def check_snippet_files(paths: list[Path], col: _Collector, *, jobs: int | None = None) -> list[SnippetInfo]:
+def check_snippet_files(paths: list[Path], col: _Collector, *, jobs: int | None = None,
+                        style: _StyleRun | None = None) -> list[SnippetInfo]:
     """Every snippet file, in order; large libraries are split over worker processes (fork only)."""
+    import functools
     import multiprocessing
     import os
 
@@ -719,24 +793,31 @@ def check_snippet_files(paths: list[Path], col: _Collector, *, jobs: int | None 
         chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                results = list(pool.map(_check_chunk, chunks))
+                results = list(pool.map(functools.partial(_check_chunk, style=style), chunks))
         except (OSError, RuntimeError):
-            results = [_check_chunk(paths)]
+            results = [_check_chunk(paths, style)]
     else:
-        results = [_check_chunk(paths)]
+        results = [_check_chunk(paths, style)]
     infos: list[SnippetInfo] = []
     for chunk_infos, problems in results:
         infos += chunk_infos
         for problem in problems:
-            col.add(problem.level, problem.file, problem.line, problem.message)
+            col.add(problem.level, problem.file, problem.line, problem.message, problem.col)
     return infos
 
 
-def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int | None = None) -> LintResult:
+def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int | None = None,
+         neighbour_checklist: bool = True, year: int | None = None, style: bool = True) -> LintResult:
     """Check a rules file and its library (or a library folder, or one snippet file).
+
+    ``checklist``: check this checklist too; without it, a ``checklist.md`` beside the rules
+    is checked only when it names this rules file (``selection.checklist_rules``), and not
+    at all with ``neighbour_checklist=False``.
 
     ``jobs``: worker processes for large libraries (default: one per CPU; pass 1 when
     embedding lint in a process that must not fork, such as an office extension).
+    ``year``: the year wording entries with a year range are checked for (default: this
+    year); ``style``: whether to run the house style checks at all.
     """
     rules_path, library = resolve_target(target)
     col = _Collector()
@@ -756,14 +837,44 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
         where = rules_path or library or Path(".")
         col.error(where, rules_info.rules.lines.get("library", 1) if rules_info and rules_info.rules else 1,
                   f"片段库文件夹 {library} 不存在，请检查规则文件中的 library 路径")
-    infos = check_snippet_files(list(files), col, jobs=jobs)
+    style_run = _style_run(rules_path, library, rules_info, col, year) if style else None
+    if style_run is not None and rules_info is not None:
+        style_run.check_rules(rules_info, col)
+    infos = check_snippet_files(list(files), col, jobs=jobs, style=style_run)
     _duplicates(infos, col)
     _check_declarations(infos, rules_info, col)
     if rules_info is not None and library is not None and library.is_dir():
         _check_rules_against_library(rules_info, infos, col)
     if rules_info is not None:
-        checklist_path = checklist or rules_info.path.parent / "checklist.md"
-        if checklist_path.is_file():
+        checklist_path = checklist
+        if checklist_path is None and neighbour_checklist:
+            checklist_path = _neighbour_checklist(rules_info.path)
+        if checklist_path is not None and checklist_path.is_file():
             _check_checklist(checklist_path, rules_info, col)
     problems = sorted(col.problems, key=lambda p: (p.file != str(rules_path), p.file, p.line))
     return LintResult(problems=problems, rules=rules_path, library=library, snippets=len(infos))
+
+
+def fix_style(target: Path | None = None, *, year: int | None = None) -> list[FixedLine]:
+    """``assembler lint --fix``: write the house style fixes that cannot change meaning into the
+    snippet files (``snippet_style.fix_file``); the changes made, for printing. Git is the undo."""
+    from .snippet_style import fix_file
+
+    rules_path, library = resolve_target(target)
+    col = _Collector()
+    rules_info = check_rules_file(rules_path, col) if rules_path is not None else None
+    if rules_info is not None:
+        library = rules_info.library
+    if target is not None and target.is_file() and target.suffix.lower() == ".md":
+        files = [target]
+    elif library is not None and library.is_dir():
+        files = list(iter_snippet_files(library))
+    else:
+        files = []
+    run = _style_run(rules_path, library, rules_info, col, year)
+    if run is None:
+        return []
+    changes: list[FixedLine] = []
+    for path in files:
+        changes += fix_file(path, run.settings, run.year)
+    return changes

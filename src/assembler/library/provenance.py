@@ -7,7 +7,9 @@ Word and Writer). The build stamps three there:
 ``assembler.snippets``        JSON list of ``{"id", "hash"}`` for the snippets the report used
 ``assembler.library_commit``  the library's ``git rev-parse HEAD`` (empty when not a Git repository)
 ``assembler.library_dirty``   ``true`` / ``false`` (empty when unknown): uncommitted changes at build time
-``assembler.library``         the library folder (absolute), so ``explain`` can find it later
+``assembler.library``         the library folder, relative to the library's root (``library.location``)
+``assembler.rules``           the rules file, relative to the same root
+``assembler.library_remote``  the library's Git remote, without credentials (when there is one)
 
 ``explain`` turns each paragraph back into the snippet it came from by matching it
 against every snippet paragraph turned into a regular expression (literal text,
@@ -39,6 +41,7 @@ PROP_COMMIT = "assembler.library_commit"
 PROP_DIRTY = "assembler.library_dirty"
 PROP_LIBRARY = "assembler.library"
 PROP_RULES = "assembler.rules"
+PROP_REMOTE = "assembler.library_remote"
 
 
 # ------------------------------------------------------------------ library state
@@ -52,7 +55,7 @@ class LibraryState:
     dirty: bool | None
 
 
-def _git(root: Path, *args: str) -> str | None:
+def git_output(root: Path, *args: str) -> str | None:
     if shutil.which("git") is None:
         return None
     try:
@@ -69,10 +72,10 @@ def library_state(root: Path) -> LibraryState:
     root = Path(root)
     if not root.is_dir():
         return LibraryState(None, None)
-    head = _git(root, "rev-parse", "HEAD")
+    head = git_output(root, "rev-parse", "HEAD")
     if head is None:
         return LibraryState(None, None)
-    status = _git(root, "status", "--porcelain", "--", ".")
+    status = git_output(root, "status", "--porcelain", "--", ".")
     return LibraryState(head.strip() or None, None if status is None else bool(status.strip()))
 
 
@@ -101,9 +104,14 @@ def provenance_properties(snippets: Iterable[object], state: LibraryState | None
         PROP_DIRTY: "" if state is None or state.dirty is None else ("true" if state.dirty else "false"),
     }
     if library is not None:
-        props[PROP_LIBRARY] = str(Path(library).resolve())
-    if rules is not None:
-        props[PROP_RULES] = str(Path(rules).resolve())
+        from .location import locate
+
+        where = locate(Path(library), rules)
+        props[PROP_LIBRARY] = where.library
+        if where.rules is not None:
+            props[PROP_RULES] = where.rules
+        if where.remote:
+            props[PROP_REMOTE] = where.remote
     return props
 
 
@@ -118,9 +126,10 @@ class BatchProvenance:
     """
 
     state: LibraryState
-    library: Path
-    rules: Path | None
+    library: str  # relative names and the remote: see ``library.location``
+    rules: str | None
     hashes: dict[str, str]
+    remote: str | None = None
     #: One item per (snippet, body), shared by every report that lists it: a batch keeps
     #: each report's provenance until its manifest is written.
     _items: dict[tuple[str, int | None], dict[str, object]] = field(default_factory=dict, repr=False, compare=False)
@@ -129,8 +138,10 @@ class BatchProvenance:
     def for_library(cls, library: Library, ids: Iterable[str], *, rules: Path | None = None) -> BatchProvenance:
         wanted = dict.fromkeys(ids)
         hashes = {snippet_id: snippet_hash(library[snippet_id]) for snippet_id in wanted if snippet_id in library}
-        return cls(library_state(library.root), Path(library.root).resolve(),
-                   Path(rules).resolve() if rules is not None else None, hashes)
+        from .location import locate
+
+        where = locate(Path(library.root), rules)
+        return cls(library_state(library.root), where.library, where.rules, hashes, where.remote)
 
     def snippets(self, ids: Iterable[str], variants: Mapping[str, int] | None = None) -> list[dict[str, object]]:
         """``[{"id", "hash"}]`` (and ``"variant"`` where the snippet has several bodies), in report order."""
@@ -157,10 +168,12 @@ class BatchProvenance:
             PROP_SNIPPETS: json.dumps(self.snippets(ids, variants), ensure_ascii=False, separators=(",", ":")),
             PROP_COMMIT: self.state.commit or "",
             PROP_DIRTY: "" if self.state.dirty is None else ("true" if self.state.dirty else "false"),
-            PROP_LIBRARY: str(self.library),
+            PROP_LIBRARY: self.library,
         }
         if self.rules is not None:
-            props[PROP_RULES] = str(self.rules)
+            props[PROP_RULES] = self.rules
+        if self.remote:
+            props[PROP_REMOTE] = self.remote
         return props
 
 
@@ -199,6 +212,7 @@ def recorded_provenance(docx: bytes) -> Recorded:
         library=Path(props[PROP_LIBRARY]) if props.get(PROP_LIBRARY) else None,
         rules=Path(props[PROP_RULES]) if props.get(PROP_RULES) else None,
     )
+
 
 
 _TOKEN = re.compile(r"(\{\{.*?\}\}|\{%-?\s*(\w+).*?%\}|\{#.*?#\})", re.DOTALL)
@@ -351,15 +365,20 @@ def explain_report(docx: bytes, *, rules_path: Path | None = None, library_path:
 
     recorded = recorded_provenance(docx)
     rules = None
-    if rules_path is None and library_path is None and recorded.rules and recorded.rules.is_file():
-        rules_path = recorded.rules
+    from .location import find_recorded
+
+    recorded_rules, recorded_library = find_recorded(
+        str(recorded.rules) if recorded.rules else None, str(recorded.library) if recorded.library else None,
+        Path(name))
+    if rules_path is None and library_path is None and recorded_rules and recorded_rules.is_file():
+        rules_path = recorded_rules
     if rules_path is not None:
         rules = load_rules(Path(rules_path))
         library_root = rules.library
     elif library_path is not None:
         library_root = Path(library_path)
-    elif recorded.library is not None:
-        library_root = recorded.library
+    elif recorded_library is not None:
+        library_root = recorded_library
     else:
         raise InputError("报告中没有记录片段库的位置；请用 --rules 给出生成它的规则文件", file=name)
     library = load_library(library_root)
@@ -394,7 +413,7 @@ def explain_report(docx: bytes, *, rules_path: Path | None = None, library_path:
         used = {p.snippet_id for p in paragraphs if p.snippet_id and p.kind in ("heading", "body")}
         for snippet_id in sorted(used):
             path = library[snippet_id].path
-            found = _git(path.parent, "log", "-1", "--format=%H", recorded.commit, "--", path.name)
+            found = git_output(path.parent, "log", "-1", "--format=%H", recorded.commit, "--", path.name)
             if found and found.strip():
                 explanation.last_commits[snippet_id] = found.strip()
     return explanation

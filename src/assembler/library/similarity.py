@@ -58,28 +58,43 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134
 
 @dataclass(frozen=True)
 class ReportText:
-    """A report's body (see ``body_text``) and its length (see ``count_chars``)."""
+    """A report's body (see ``body_text``) and its length (see ``count_chars``); with
+    ``report_text(paragraphs=True)`` also (style, Word number, text) of every paragraph,
+    for the house style checks."""
 
     body: str
     chars: int
+    signed: bool = False  # a Signature paragraph has text (see ``library.report_checks``)
+    paragraphs: tuple[tuple[str, str, str], ...] = ()
 
 
-def report_text(docx: bytes, *, file: str | None = None) -> ReportText:
+def report_text(docx: bytes, *, file: str | None = None, paragraphs: bool = False) -> ReportText:
     """The body text and length of a report, reading only the three parts they need.
 
     Run once per report after a batch, so it skips what ``text.docx_paragraphs``
     spends on the rest of the package (a third of its time).
     """
-    from ..ooxml.text import report_paragraphs
+    from ..ooxml.text import TextParagraph, report_paragraphs
 
     lines: list[str] = []
     texts: list[str] = []
-    for p in report_paragraphs(docx, skip=SKIPPED_STYLES, file=file):
+    signature: list[str] = []
+    kept: list[tuple[str, str, str]] = []
+
+    def skipped(p: TextParagraph) -> None:
+        if p.style == "Signature" and p.text.strip():
+            signature.append(p.text)
+        if paragraphs:
+            kept.append((p.style, "", p.text))
+
+    for p in report_paragraphs(docx, skip=SKIPPED_STYLES, file=file, on_skipped=skipped):
+        if paragraphs:
+            kept.append((p.style, p.number, p.text))
         texts.append(p.text)
         line = (p.number + p.text).strip()
         if line:
             lines.append(line)
-    return ReportText("\n".join(lines), count_chars("".join(texts)))
+    return ReportText("\n".join(lines), count_chars("".join(texts)), bool(signature), tuple(kept))
 
 
 def count_chars(text: str) -> int:

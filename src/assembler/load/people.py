@@ -466,9 +466,12 @@ def _detect(source: _Source, *, file: str | Path) -> str:
             return encoding
         tried.insert(0, "UTF-16")
     else:
-        for encoding in ("utf-8", "gb18030"):
-            if _decodes(source, encoding):
-                return encoding
+        if _decodes(source, "utf-8"):
+            if _gbk_in_disguise(source) and _decodes(source, "gb18030"):
+                return "gb18030"
+            return "utf-8"
+        if _decodes(source, "gb18030"):
+            return "gb18030"
         guess = _guess_encoding(source.all())
         if guess is not None:
             return guess
@@ -477,6 +480,35 @@ def _detect(source: _Source, *, file: str | Path) -> str:
         f"无法识别文件的编码（已尝试 {'、'.join(tried)}）；请{_RESAVE_CSV}",
         file=file,
     )
+
+
+#: How much of a file the UTF-8-or-GBK question looks at (a CSV's header and first rows).
+_SNIFF = 64 * 1024
+
+
+def _is_cjk(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F") and not char.isascii()
+
+
+def _unlikely(char: str) -> bool:
+    """What GBK bytes read as UTF-8 give and a people file in UTF-8 hardly holds: C1 controls,
+    and the scripts from IPA to Greek Extended (Greek, Cyrillic, Hebrew, Arabic …). Latin
+    letters and symbols, general punctuation (– ’ …) and full-width forms are not."""
+    return "\u0080" <= char <= "\u009f" or "\u0250" <= char <= "\u1fff"
+
+
+def _gbk_in_disguise(source: _Source) -> bool:
+    """Whether bytes that are valid UTF-8 are really GBK: short GBK text can be valid UTF-8
+    (职 is D6 B0, which UTF-8 reads as the Hebrew point U+05B0; 位 reads as λ). A UTF-8
+    reading with no CJK character but an unlikely one (``_unlikely``), where GB18030 reads
+    CJK, is not UTF-8; a UTF-8 file of José, Zürich or O’Neil – is left alone."""
+    head = source.head(_SNIFF)
+    if head.isascii():
+        return False
+    as_utf8 = head.decode("utf-8", "ignore")
+    if any(_is_cjk(char) for char in as_utf8) or not any(_unlikely(char) for char in as_utf8):
+        return False
+    return any(_is_cjk(char) for char in head.decode("gb18030", "ignore"))
 
 
 def _decodes(source: _Source | bytes, encoding: str) -> bool:
@@ -724,6 +756,7 @@ class TypedRow:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
+    invalid: set[str] = field(default_factory=set)  # variables whose value was refused (already an error)
 
 
 def _shown(header: str, name: str) -> str:
@@ -799,11 +832,13 @@ def type_values(row: PersonRow, hmap: HeaderMap, specs: Mapping[str, VarSpec], *
             typed.errors.append(
                 f"{shown}的值是 Excel 错误值 {raw.strip()}，请在 Excel 中修正这个单元格的公式，或直接填写数值"
             )
+            typed.invalid.add(name)
             continue
         try:
             value = convert(raw, spec)
         except ValueError as exc:
             typed.errors.append(f"{shown}的值{exc}")
+            typed.invalid.add(name)
             continue
         value, removed = _clean_typed(value)
         if removed:

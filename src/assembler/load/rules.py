@@ -31,10 +31,16 @@ RULES_KEYS = (
     "max_chars",
     "min_body_chars",
     "similarity_threshold",
+    "style",
+    "new_snippets",
 )
 SECTION_KEYS = ("id", "heading", "intro", "snippets")
 ENTRY_KEYS = ("id", "when")
 SUBHEADING_MODES = ("separate", "run-in")
+#: ``style:``: how the house style checks (``assembler.style``) count.
+STYLE_MODES = ("warn", "strict", "off")
+#: How ``checklist --merge`` adds snippets the old checklist did not have.
+NEW_SNIPPET_MODES = ("unticked", "ticked")
 #: Names the pipeline puts in every context; rules and snippets may not declare them.
 RESERVED_NAMES = frozenset({"loop", "self", "range", "variants"})
 
@@ -78,7 +84,9 @@ class Rules:
     max_chars: int | None = None
     min_body_chars: int | None = None
     similarity_threshold: float | None = None
+    style: str = "warn"  # house style checks (``style``): warn, strict (findings are errors) or off
     lines: dict[str, int] = field(default_factory=dict)
+    new_snippets: str = "unticked"  # see NEW_SNIPPET_MODES
 
     def entries(self) -> Iterator[Entry]:
         """Every snippet use, in document order."""
@@ -238,6 +246,15 @@ def load_rules(path: Path) -> Rules:
     ):
         raise InputError("similarity_threshold 必须是 0～1 之间的数，如 0.8", file=path,
                          line=data.line_of("similarity_threshold"))
+    raw_style = data.get("style")
+    style = "off" if raw_style is False else str(raw_style or "warn")  # YAML reads a bare off as false
+    if style not in STYLE_MODES:
+        raise InputError("style 只能是 warn（文字规范问题作为警告，默认）、strict（作为错误）或 off（不检查）",
+                         file=path, line=data.line_of("style"))
+    new_snippets = str(data.get("new_snippets") or "unticked")
+    if new_snippets not in NEW_SNIPPET_MODES:
+        raise InputError("new_snippets 只能是 unticked（刷新清单时新片段不勾选，默认）或 ticked（新片段勾选）",
+                         file=path, line=data.line_of("new_snippets"))
     rules = Rules(
         path=path,
         title=title,
@@ -254,7 +271,9 @@ def load_rules(path: Path) -> Rules:
         max_chars=max_chars,
         min_body_chars=min_body_chars,
         similarity_threshold=float(threshold) if threshold is not None else None,
+        style=style,
         lines=dict(data.lines),
+        new_snippets=new_snippets,
     )
     seen: dict[str, int] = {}
     for entry in rules.entries():

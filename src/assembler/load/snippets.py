@@ -22,7 +22,7 @@ from .yamlio import LineDict, load_yaml, read_text
 SNIPPET_KEYS = ("id", "section", "heading", "tags", "variables", "variants", "title")
 _TAG_ONLY = re.compile(r"^\{%-?\s*(.*?)\s*-?%\}$", re.DOTALL)
 SNIPPET_ID = re.compile(r"^[A-Za-z0-9_\u4e00-\u9fff][A-Za-z0-9_.\-\u4e00-\u9fff]*$")
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def join_lines(lines: list[str]) -> str:
     for line in (part.strip() for part in lines):
         if not line:
             continue
-        if out and not (_CJK.search(out[-1]) or _CJK.search(line[0])):
+        if out and not (CJK.search(out[-1]) or CJK.search(line[0])):
             out += " "
         out += line
     return out

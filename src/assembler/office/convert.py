@@ -37,6 +37,11 @@ class DocumentError(Exception):
         self.message = message
 
 
+class LoadRefused(DocumentError):
+    """The office answered a load with nothing: a corrupt document, or an office that came up
+    unable to open anything yet (the pool tells them apart by whether it has converted before)."""
+
+
 ZIP_FORMATS = (".docx", ".docm", ".dotx", ".dotm", ".odt", ".ott")
 
 
@@ -102,7 +107,7 @@ def convert_document(desktop: Any, source: Path, target: Path) -> None:
     options = _props(Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0)
     document = load(url, "_blank", 0, options)
     if document is None:
-        raise DocumentError("LibreOffice 无法打开此文件（文件可能已损坏，或不是 Word/ODT 文档）")
+        raise LoadRefused("LibreOffice 无法打开此文件（文件可能已损坏，或不是 Word/ODT 文档）")
     try:
         if not uno_method(document, "supportsService")(TEXT_DOCUMENT):
             raise DocumentError("此文件不是文字处理文档，无法按报告转换为 PDF")

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 
 from ..errors import OfficeError
-from .convert import UNO_LOCK, DocumentError, convert_document, part_path, place, precheck
+from .convert import UNO_LOCK, DocumentError, LoadRefused, convert_document, part_path, place, precheck
 from .process import OfficeProcess, OfficeStopped, Watchdog, default_jobs, require_office, signal_safety_net
 
 log = logging.getLogger("assembler.office")
@@ -82,6 +82,7 @@ class OfficePool:
         self._stopping = threading.Event()
         self._closed = False
         self._net: contextlib.ExitStack | None = None
+        self._converted: dict[str, int] = {}  # per office: documents converted since it (re)started
 
     # -- context
 
@@ -221,6 +222,7 @@ class OfficePool:
                 return ConversionResult(job.source, None, reason)
             self._event(f"{office.name}: {job.source.name}（第{attempt}次）：{reason}，重启 LibreOffice")
             office.kill()
+            self._converted[office.name] = 0
         return ConversionResult(job.source, None, f"{reason}（已重启 LibreOffice 重试，仍然失败）")
 
     def _attempt(self, office: OfficeProcess, job: _Job) -> tuple[str, str] | None:
@@ -244,6 +246,7 @@ class OfficePool:
             except OSError as exc:
                 return "document", f"无法写入 PDF（{job.target}）：{exc.strerror or exc}"
             self.document_seconds.append(spent)
+            self._converted[office.name] = self._converted.get(office.name, 0) + 1
             return None
         except Exception as exc:
             error = exc
@@ -256,6 +259,9 @@ class OfficePool:
             return "office", f"转换超过 {self.timeout:g} 秒未完成"
         if not office.alive():
             return "office", "LibreOffice 在转换过程中意外退出"
+        if isinstance(error, LoadRefused) and not self._converted.get(office.name):
+            # nothing opened since this office started: a start-up failure, not this document's fault
+            return "office", f"{error.message}；LibreOffice 启动后还未能打开任何文件"
         if isinstance(error, DocumentError):
             return "document", error.message
         if not _is_uno_error(error):  # not LibreOffice's answer (pyuno glitch or our bug): try again

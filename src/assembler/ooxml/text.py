@@ -6,7 +6,7 @@ the document's own numbering definitions, so they are what Writer shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -69,10 +69,11 @@ def docx_text(data: bytes) -> str:
 TEXT_PARTS = (DOCUMENT_PART, NUMBERING_PART, STYLES_PART)
 
 
-def report_paragraphs(docx: bytes, *, skip: frozenset[str] = frozenset(),
-                      file: str | None = None) -> Iterator[TextParagraph]:
+def report_paragraphs(docx: bytes, *, skip: frozenset[str] = frozenset(), file: str | None = None,
+                      on_skipped: Callable[[TextParagraph], None] | None = None) -> Iterator[TextParagraph]:
     """A report's paragraphs, reading only the three parts they need; paragraphs in a ``skip``
-    style are left out (and not counted by the numbering). Every problem is an ``InputError``."""
+    style are left out (and not counted by the numbering; ``on_skipped`` sees them, unnumbered).
+    Every problem is an ``InputError``."""
     parts = read_some_parts(docx, TEXT_PARTS, file=file)
     numbering = fresh_numbering(parts, file)
     try:
@@ -86,6 +87,8 @@ def report_paragraphs(docx: bytes, *, skip: frozenset[str] = frozenset(),
     for p in body.iter(w("p")) if body is not None else ():
         style = paragraph_style(p)
         if style in skip:
+            if on_skipped is not None:
+                on_skipped(TextParagraph(number="", text=paragraph_text(p), style=style))
             continue
         text = paragraph_text(p)
         yield TextParagraph(number=numbering.label(p), text=text, style=style)

@@ -744,14 +744,38 @@ def _variables(source: str) -> frozenset[str]:
     return frozenset(meta.find_undeclared_variables(shared_env().parse(source)))
 
 
+_TRAILING_OPERATOR = re.compile(r"(==|!=|>=|<=|>|<|\*\*|//|\+|-|\*|/|%|~|\band\b|\bor\b|\bnot\b|\bin\b|\bis\b)$")
+_UNEXPECTED = re.compile(r"^unexpected '(.+)'$")
+
+
+def explain_expression_error(expression: str, message: str) -> str:
+    """Jinja's reason for a broken condition, said so that a clerk can fix it (``money >`` is
+    "“>”后面缺少…", not "unexpected ')'", which is about the parentheses the check adds)."""
+    text = expression.strip()
+    operator = _TRAILING_OPERATOR.search(text)
+    if operator and operator.group(1).isalpha():
+        return f"“{operator.group(1)}”后面缺少内容"
+    if operator:
+        return f"“{operator.group(1)}”后面缺少要比较或计算的值，如 {text} 0"
+    for opening, closing in ("()", "[]", "{}"):
+        if text.count(opening) != text.count(closing):
+            return f"括号“{opening}{closing}”没有成对"
+    unexpected = _UNEXPECTED.match(message or "")
+    if unexpected:
+        return f"“{unexpected.group(1)}”用得不对，请检查是否多写或少写了符号"
+    if (message or "").startswith("unexpected end"):
+        return "表达式不完整"
+    return f"写法有误（{message or '语法错误'}）"
+
+
 def check_expression(expression: str) -> str | None:
-    """``None`` if the expression parses, else Jinja's reason (for error messages)."""
+    """``None`` if the expression parses, else the reason in Chinese (``explain_expression_error``)."""
     from jinja2 import TemplateSyntaxError as _TemplateSyntaxError
 
     try:
         ast = shared_env().parse("{{ (" + expression + ") }}")
     except _TemplateSyntaxError as exc:
-        return exc.message or "语法错误"
+        return explain_expression_error(expression, exc.message or "")
     output = ast.body[0] if ast.body else None
     if not isinstance(output, nodes.Output) or len(output.nodes) != 1:
         return "不是单个表达式"

@@ -1,16 +1,18 @@
-"""Take docs/dialog.png: the real 述职报告助手 dialog, filled with the sample library.
+"""Take the docs/ screenshots of Writer as a clerk sees it.
 
-Why a script: the picture in the docs must show what the extension really draws,
-so it is taken of a real LibreOffice window on a virtual X display (Xvfb), not
-mocked up. It builds assembler.oxt, installs it into a fresh profile (as an
-ordinary user, like the tests), pre-sets the dialog's remembered files to the
-sample (examples/rules.yaml, examples/people.xlsx, examples/vars.yaml), opens
-Writer, runs the menu command and captures the dialog window with ImageMagick.
+Why a script: the pictures in the docs must show what the extension really draws, so they are
+taken of a real LibreOffice on a virtual 1366×768 screen (Xvfb) with the gtk3 plug-in, the
+Chinese interface and the zh_CN.UTF-8 locale, the .oxt installed into a fresh profile as the
+README says (tests/gui_helpers.py), with the sample library (examples/, snippets/):
 
-Needs: a GUI LibreOffice (Debian: libreoffice-writer, not -nogui), xvfb,
-imagemagick, xdotool. Run with the test venv's Python (it needs ``uno``):
+* docs/dialog.png: the whole screen with the dialog over Writer, the mouse over a snippet so that its
+  tooltip (variables, condition in words) shows;
+* docs/report-in-writer.png: a report the dialog generated (生成并打开), open in Writer;
+* docs/failure-summary.png: 批量生成 with a people file that lacks three columns.
 
-    /tmp/venv-ext/bin/python scripts/screenshot_dialog.py [-o docs/dialog.png]
+Needs what ``bash scripts/setup.sh --full`` installs. Run with the venv's Python (it needs uno):
+
+    .venv/bin/python scripts/screenshot_dialog.py [--out docs]
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import importlib.util
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -31,121 +33,123 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from assembler.oxt import OXT_NAME  # noqa: E402
-from test_extension import MENU_URL, Office, _workdir, build_oxt  # noqa: E402
+from gui_helpers import TITLE, Screen, clerk_writer, gui_missing, open_dialog, open_writer  # noqa: E402
+from test_extension import IMPLEMENTATION  # noqa: E402
 
-DISPLAY = ":97"
-#: Where the sample is copied for the picture: a short, readable path in the dialog's fields.
-SAMPLE_COPY = Path(tempfile.gettempdir()) / "述职报告"
-TITLE = "述职报告助手"
-
-
-def sample_settings(copy: Path, library: Path) -> dict[str, object]:
-    """The dialog's remembered files: the sample library, copied where the office's user may write."""
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(library / "examples", copy / "examples")
-    if (library / "snippets").is_dir():
-        shutil.copytree(library / "snippets", copy / "snippets")
-    rules = copy / "examples" / "rules.yaml"
-    candidates = (copy / "examples" / name for name in ("people.xlsx", "people.csv", "people.yaml"))
-    people = next((path for path in candidates if path.exists()), None)
-    vars_file = copy / "examples" / "vars.yaml"
-    return {"rules": str(rules), "people": str(people) if people else "",
-            "vars": str(vars_file) if vars_file.exists() else "", "outdir": str(copy / "out"), "pdf": True}
+#: Where the sample is copied: a short, readable path in the dialog's fields.
+SAMPLE = Path(tempfile.gettempdir()) / "述职报告"
+DROPPED = ("分管工作", "中心组学习次数", "研讨发言次数")
 
 
-def find_window(title: str, timeout: float = 60) -> str:
-    """The X window id of the visible window with this title (xdotool reads the UTF-8 _NET_WM_NAME)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"],
-                               capture_output=True, text=True, env={**os.environ, "DISPLAY": DISPLAY}).stdout.split()
-        if found:
-            return found[-1]
-        time.sleep(0.5)
-    raise SystemExit(f"没有出现标题为“{title}”的窗口")
+def sample_copy() -> dict[str, object]:
+    """The sample library in SAMPLE, a people file without three columns beside it; the dialog's
+    remembered settings for it."""
+    import openpyxl
+
+    shutil.rmtree(SAMPLE, ignore_errors=True)
+    for name in ("examples", "snippets"):
+        shutil.copytree(ROOT / name, SAMPLE / name)
+    book = openpyxl.load_workbook(SAMPLE / "examples" / "people.xlsx")
+    sheet = book.active
+    headers = [cell.value for cell in sheet[1]]
+    for name in DROPPED:
+        sheet.delete_cols(headers.index(name) + 1)
+        headers.remove(name)
+    book.save(SAMPLE / "examples" / "缺列的人员表.xlsx")
+    return {"rules": str(SAMPLE / "examples" / "rules.yaml"), "people": str(SAMPLE / "examples" / "people.xlsx"),
+            "vars": str(SAMPLE / "examples" / "vars.yaml"), "outdir": str(SAMPLE / "报告"), "pdf": False}
 
 
-def geometry(window: str) -> tuple[int, int, int, int]:
-    """x, y, width, height of a window on the screen."""
-    out = subprocess.run(["xdotool", "getwindowgeometry", "--shell", window], capture_output=True, text=True,
-                         env={**os.environ, "DISPLAY": DISPLAY}, check=True).stdout
-    values = dict(line.split("=", 1) for line in out.split())
-    return int(values["X"]), int(values["Y"]), int(values["WIDTH"]), int(values["HEIGHT"])
+def click_later(office: Any, button: str) -> threading.Thread:
+    """Press a button of the shown dialog from another thread: a summary box is modal and blocks."""
+    def press() -> None:
+        office.ctx.ServiceManager.createInstanceWithContext(IMPLEMENTATION, office.ctx).trigger(f"click:{button}")
+
+    thread = threading.Thread(target=press, daemon=True)
+    thread.start()
+    return thread
 
 
 def dialog_layout() -> Any:
     """The extension's own layout constants (AppFont units), to point the mouse at a snippet row."""
     source = ROOT / "extension" / "python" / "assembler_ext.py"
     spec = importlib.util.spec_from_file_location("assembler_ext", source)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["assembler_ext"] = module
     spec.loader.exec_module(module)
     return module
 
 
+def windows(screen: Screen, title: str) -> list[str]:
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"], capture_output=True,
+                           text=True, env={**os.environ, "DISPLAY": screen.display}).stdout.split()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "dialog.png")
-    parser.add_argument("--hover-row", type=int, default=3,
-                        help="snippet row (from 0) to show the tooltip of")
-    parser.add_argument("--library", type=Path, default=ROOT,
-                        help="folder holding examples/ (rules.yaml, people file, vars.yaml) and snippets/")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--hover-row", type=int, default=10, help="snippet row (from 0) to show the tooltip of")
     args = parser.parse_args()
-    for tool in ("Xvfb", "import", "xdotool", "soffice", "unopkg"):
-        if shutil.which(tool) is None:
-            raise SystemExit(f"缺少 {tool}：sudo apt-get install xvfb imagemagick xdotool libreoffice-writer")
-
-    workdir = _workdir("assembler-shot-")
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    office = Office(workdir, env={"DISPLAY": DISPLAY, "SAL_USE_VCLPLUGIN": "gen"}, headless=False)
+    missing = gui_missing()
+    if missing:
+        raise SystemExit(f"{missing}：请先运行 bash scripts/setup.sh --full")
+    settings = sample_copy()
     try:
-        settings = sample_settings(SAMPLE_COPY, args.library)
-        office.install(build_oxt(workdir / OXT_NAME))
-        office.settings_file.parent.mkdir(parents=True, exist_ok=True)
-        office.settings_file.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
-        office.give(workdir)
-        office.give(SAMPLE_COPY)
-        office.start()
-        from com.sun.star.beans import PropertyValue
+        with clerk_writer(settings, give=(SAMPLE,)) as (office, screen):
+            layout = dialog_layout()
+            # 1. The dialog, the mouse over a snippet: its tooltip (variables, condition in words).
+            document = open_writer(office)
+            window = open_dialog(office, screen, document)
+            x, y, width, height = screen.geometry(window)
+            row_y = layout.ROW_TOP + args.hover_row * layout.ROW_HEIGHT + layout.ROW_HEIGHT // 2
+            for nudge in (0, 4):  # a second small move: the tooltip opens on a motion over the row
+                screen.run("xdotool", "mousemove", str(x + 120 * width // layout.WIDTH + nudge),
+                           str(y + row_y * height // layout.HEIGHT))
+                time.sleep(1.5)
+            time.sleep(2)
+            screen.shoot(args.out / "dialog.png")  # the whole 1366×768 screen: the dialog fits on it
+            print(f"已保存 {args.out / 'dialog.png'}，{width}×{height}")
+            screen.run("xdotool", "mousemove", "1300", "700")
+            click_later(office, "close").join(30)
 
-        smgr = office.ctx.ServiceManager
-        provider = "com.sun.star.configuration.ConfigurationProvider"
-        update = smgr.createInstanceWithContext(provider, office.ctx)
-        arg = PropertyValue()
-        arg.Name, arg.Value = "nodepath", "/org.openoffice.Office.Common/Misc"
-        access = "com.sun.star.configuration.ConfigurationUpdateAccess"
-        misc = update.createInstanceWithArguments(access, (arg,))
-        misc.ShowTipOfTheDay = False
-        misc.commitChanges()
-        document = office.desktop().loadComponentFromURL("private:factory/swriter", "_blank", 0, ())
-        frame = document.getCurrentController().getFrame()
-        helper = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", office.ctx)
-        helper.executeDispatch(frame, MENU_URL, "", 0, ())
-        window = find_window(TITLE)
-        time.sleep(2)  # let the list and the people load and paint
-        x, y, width, height = geometry(window)
-        layout = dialog_layout()
-        # Hover over a snippet row so that its tooltip (the snippet's variables) is in the picture.
-        row_y = layout.ROW_TOP + args.hover_row * layout.ROW_HEIGHT + layout.ROW_HEIGHT // 2
-        mouse = (x + 40 * width // layout.WIDTH, y + row_y * height // layout.HEIGHT)
-        subprocess.run(["xdotool", "mousemove", str(mouse[0]), str(mouse[1])], check=True,
-                       env={**os.environ, "DISPLAY": DISPLAY})
-        time.sleep(3)
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        crop = f"{width}x{height}+{x}+{y}"
-        subprocess.run(["import", "-display", DISPLAY, "-window", "root", "-crop", crop, "+repage",
-                        str(args.output)], check=True)
-        print(f"已保存 {args.output}")
-        if office.log_file.exists():
-            print(office.log_file.read_text(encoding="utf-8")[-2000:])
+            # 2. The failure summary: 批量生成 with a people file that lacks three columns.
+            office.settings_file.write_text(json.dumps({**settings, "people": str(SAMPLE / "examples" / "缺列的人员表.xlsx")},
+                                                       ensure_ascii=False), encoding="utf-8")
+            window = open_dialog(office, screen, document)
+            before = windows(screen, TITLE)
+            pressed = click_later(office, "batch")
+            deadline = time.monotonic() + 60
+            while len(windows(screen, TITLE)) <= len(before):
+                if time.monotonic() > deadline:
+                    raise SystemExit("没有出现汇总提示框")
+                time.sleep(0.5)
+            time.sleep(2)
+            box = [found for found in windows(screen, TITLE) if found not in before][-1]
+            bx, by, bw, bh = screen.geometry(box)
+            screen.shoot(args.out / "failure-summary.png")
+            print(f"已保存 {args.out / 'failure-summary.png'}（提示框 {bw}×{bh}，位于 {bx},{by}）")
+            screen.run("xdotool", "key", "--window", box, "Return")
+            pressed.join(30)
+            click_later(office, "close").join(30)
+
+            # 3. A report in her Writer: built by the library as the dialog builds it, opened in Writer.
+            from assembler import pipeline
+
+            project = pipeline.load_project(SAMPLE / "examples" / "rules.yaml", SAMPLE / "examples" / "checklist.md")
+            batch = pipeline.build(project, SAMPLE / "examples" / "people.xlsx", SAMPLE / "报告",
+                                   common=pipeline.common_values((), SAMPLE / "examples" / "vars.yaml"), jobs=1,
+                                   only=lambda plan: plan.row == 2)
+            [written] = batch.written
+            office.give(SAMPLE)
+            frame = document.getCurrentController().getFrame()  # the screen-filling window, reused
+            frame.loadComponentFromURL(written.file.as_uri(), "_self", 0, ())
+            time.sleep(4)
+            screen.shoot(args.out / "report-in-writer.png")
+            print(f"已保存 {args.out / 'report-in-writer.png'}")
     finally:
-        office.stop()
-        os.killpg(xvfb.pid, signal.SIGTERM)
-        xvfb.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(SAMPLE_COPY, ignore_errors=True)
+        shutil.rmtree(SAMPLE, ignore_errors=True)
 
 
 if __name__ == "__main__":

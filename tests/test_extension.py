@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -156,7 +157,7 @@ class Office:
         # A UTF-8 locale, as on any desktop: LibreOffice's embedded Python takes its file name encoding
         # from it.
         # TMPDIR: the reports 生成并打开 writes to a temporary folder stay inside the work folder.
-        env.update(HOME=str(self.home), TMPDIR=str(self.tmp), LANG="C.UTF-8", **self.extra_env)
+        env.update({"HOME": str(self.home), "TMPDIR": str(self.tmp), "LANG": "C.UTF-8", **self.extra_env})
         return env
 
     @property
@@ -255,6 +256,15 @@ class Office:
         arg.Name, arg.Value = "nodepath", nodepath
         return provider.createInstanceWithArguments("com.sun.star.configuration.ConfigurationAccess", (arg,))
 
+    def update_config(self, nodepath: str) -> Any:
+        from com.sun.star.beans import PropertyValue
+
+        provider = self.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.configuration.ConfigurationProvider", self.ctx)
+        arg = PropertyValue()
+        arg.Name, arg.Value = "nodepath", nodepath
+        return provider.createInstanceWithArguments("com.sun.star.configuration.ConfigurationUpdateAccess", (arg,))
+
     @property
     def log_file(self) -> Path:
         return self.profile / "user" / "config" / "assembler-extension.log"
@@ -344,7 +354,8 @@ def snippet_states(result: dict[str, Any]) -> dict[str, bool]:
 @pytest.mark.office
 def test_installed_with_menu_entry_and_toolbar(office: Office) -> None:
     assert "Identifier: org.assembler.extension" in office.listing
-    assert office.listing.count("is registered: yes") == 3  # the extension, its component, Addons.xcu
+    # the extension, its two components (dialog, fonts job), Jobs.xcu, Addons.xcu
+    assert office.listing.count("is registered: yes") == 5
     assert "is registered: no" not in office.listing
     merging = office.config("/org.openoffice.Office.Addons/AddonUI/OfficeMenuBarMerging")
     menu = merging.getByName("org.assembler.extension.menu").getByName("M1")
@@ -353,9 +364,13 @@ def test_installed_with_menu_entry_and_toolbar(office: Office) -> None:
     item = menu.getByName("MenuItems").getByName("M1")
     assert item.URL == MENU_URL
     assert "述职报告助手" in item.Title
-    toolbar = office.config("/org.openoffice.Office.Addons/AddonUI/OfficeToolBar")
-    button = toolbar.getByName("org.assembler.extension.toolbar").getByName("T1")
-    assert button.URL == MENU_URL
+    # No add-on toolbar of its own (it floated as "扩展 1"): a button merged into the standard toolbar.
+    assert not office.config("/org.openoffice.Office.Addons/AddonUI/OfficeToolBar").hasByName(
+        "org.assembler.extension.toolbar")
+    merging = office.config("/org.openoffice.Office.Addons/AddonUI/OfficeToolbarMerging")
+    instruction = merging.getByName("org.assembler.extension.toolbar").getByName("T1")
+    assert instruction.MergeToolBar == "standardbar" and instruction.MergeContext == "com.sun.star.text.TextDocument"
+    assert instruction.getByName("ToolBarItems").getByName("B1").URL == MENU_URL
 
 
 @needs_office
@@ -395,7 +410,7 @@ def test_dialog_lists_snippets_by_section_with_ticks_from_checklist(office: Offi
     assert all(state for snippet_id, state in states.items() if snippet_id != "theory.essay")
     tooltips = {row["id"]: row["tooltip"] for row in result["snippets"] if row["id"]}
     assert "集中学习次数（study_times）" in tooltips["theory.study"]
-    assert "条件：'驻村帮扶' in duties" in tooltips["duties.village"]
+    assert "条件：分管工作包含“驻村帮扶”" in tooltips["duties.village"]  # words and labels, not "'驻村帮扶' in duties"
     assert all(row["visible"] for row in result["snippets"])  # 14 rows fit without scrolling
 
 
@@ -539,14 +554,101 @@ def test_batch_writes_reports_and_pdfs_and_reports_failures_like_the_cli(office:
     assert {report["pdf"] for report in manifest["reports"] if report["status"] == "written"} == {
         Path(p).name for p in batch["pdf"]}
     [summary] = messages(result)
-    assert summary.startswith("已生成 2 份，跳过 0 份，失败 1 份")
+    assert summary.startswith("已生成 2 份，跳过 0 份，失败 1 份；输出文件夹：out")
+    assert "PDF：新生成 2 份" in summary
+    # One line per cause, worded for the dialog (its controls, not CLI flags), no paths.
+    assert "错误：乙二（第2行）：缺少“心得篇数”（essays）的值；请在人员表中填写这一列，或在“共用值文件”中统一给出" in summary
+    assert "--set" not in summary and str(data) not in summary
+    # Every line the CLI prints for her is in the problems file beside the reports, by file name.
     cli = run_cli("build", str(data / "rules.yaml"), "--people", str(people), "--checklist",
-                  str(data / "checklist.md"), "-o", str(data / "cli-out"))
+                  str(data / "checklist.md"), "-o", str(data / "cli-out"), "--pdf", "--jobs", "1")
     assert cli.returncode == 1
+    # The dialog's PDFs (the running office) embed the same fonts as the CLI's (offices it starts).
+    for pdf in batch["pdf"]:
+        assert _pdf_font_names(Path(pdf)) == _pdf_font_names(data / "cli-out" / Path(pdf).name), pdf
     cli_errors = [line for line in cli.stderr.splitlines() if line.startswith("错误：")]
-    assert cli_errors and all(line in summary.splitlines() for line in cli_errors)
+    problems = (outdir / "生成问题清单.txt").read_text(encoding="utf-8").splitlines()
+    assert batch["problems_file"] == str(outdir / "生成问题清单.txt")
+    assert "“生成问题清单.txt”" in summary
+    assert cli_errors and [line.replace(str(people), people.name).replace(
+        "或用 --set essays=… 统一给出", "或在“共用值文件”中统一给出") for line in cli_errors] == [
+        line for line in problems if line.startswith("错误：")]
+    assert result["progress"] == 0  # the bar is empty again after the batch
+    # House-style warnings the CLI prints for her reports are in the problems file too, by file name.
     cli_style = [line for line in cli.stderr.splitlines() if line.startswith("警告：") and "[punct.halfwidth]" in line]
-    assert len(cli_style) == 2 and all(line in summary.splitlines() for line in cli_style)
+    assert len(cli_style) == 2 and all(line.replace(str(people), people.name) in problems for line in cli_style)
+
+
+@needs_office
+@pytest.mark.office
+def test_failure_summary_for_missing_columns_fits(office: Office, data: Path) -> None:
+    """A people file without three columns: every person fails, the box names each cause once."""
+    people = data / "people.yaml"
+    text = people.read_text(encoding="utf-8")
+    for column in ("集中学习次数", "心得篇数", "走访农户数"):
+        text = re.sub(rf"{column}: [^,}}]+, ?", "", text)
+    people.write_text(text, encoding="utf-8")
+    outdir = data / "out"
+    result = office.selftest([
+        {"set": "rules_path", "value": str(data / "rules.yaml")}, {"click": "rules_load"},
+        {"set": "people_path", "value": str(people)}, {"call": "on_people_chosen"},
+        {"set": "outdir_path", "value": str(outdir)}, {"click": "batch"},
+    ])
+    [summary] = messages(result)
+    lines = summary.splitlines()
+    assert len(lines) <= 15
+    assert lines[0].startswith("已生成 0 份，跳过 0 份，失败 3 份")
+    causes = [line for line in lines if line.startswith("错误：")]
+    assert len(causes) == 3  # one per missing column, not one per person and column
+    assert ("错误：缺少“心得篇数”（essays）的值（3 人：甲一、乙二、丙三）；请在人员表中填写这一列，"
+            "或在“共用值文件”中统一给出") in causes, summary
+    # 丙三's 选稿 column drops the snippet that needs 集中学习次数: two people, not three.
+    assert any(line.startswith("错误：缺少“集中学习次数”（study_times）的值（2 人：甲一、乙二）") for line in causes)
+    assert not any("--set" in line or "--force" in line or str(data) in line for line in lines)
+    problems = (outdir / "生成问题清单.txt").read_text(encoding="utf-8").splitlines()
+    assert len(problems) >= 7 and all(line.startswith("错误：people.yaml:第") for line in problems)
+
+
+@needs_office
+@pytest.mark.office
+def test_nothing_ticked_refuses_the_batch(office: Office, data: Path) -> None:
+    outdir = data / "out"
+    result = office.selftest([
+        {"set": "rules_path", "value": str(data / "rules.yaml")}, {"click": "rules_load"},
+        {"set": "people_path", "value": str(data / "people.yaml")}, {"call": "on_people_chosen"},
+        {"set": "outdir_path", "value": str(outdir)}, {"click": "tick_none"}, {"click": "batch"},
+        {"select_people": ["甲一"]}, {"click": "generate_open"},
+    ])
+    shown = messages(result)
+    assert len(shown) == 2 and all(text.startswith("没有勾选任何片段") and "“全选”" in text for text in shown)
+    assert not outdir.exists() and result["batch"] is None and result["opened"] == []
+
+
+@needs_office
+@pytest.mark.office
+def test_skipped_reports_keep_their_pdfs_and_files_follow_the_umask(office: Office, data: Path) -> None:
+    """Second batch without 覆盖: reports and PDFs untouched, the summary says so; modes are 0644 (umask 022)."""
+    outdir = data / "out"
+    steps = [{"set": "rules_path", "value": str(data / "rules.yaml")}, {"click": "rules_load"},
+             {"set": "people_path", "value": str(data / "people.yaml")}, {"call": "on_people_chosen"},
+             {"set": "outdir_path", "value": str(outdir)}, {"set": "pdf", "value": True},
+             {"set": "force", "value": False}, {"click": "batch"}]
+    first = office.selftest(steps)
+    assert first["batch"]["pdfs_made"] == 3
+    files = sorted(outdir.glob("*.docx")) + sorted(outdir.glob("*.pdf")) + [outdir / "manifest.json"]
+    assert len(files) == 7
+    for path in files:
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    before = {path: (path.stat().st_mtime_ns, path.stat().st_ino) for path in files if path.suffix != ".json"}
+    second = office.selftest(steps + [{"click": "save_checklist"}])
+    assert {path: (path.stat().st_mtime_ns, path.stat().st_ino) for path in before} == before
+    [summary] = messages(second)
+    assert summary.startswith("已生成 0 份，跳过 3 份，失败 0 份")
+    assert "PDF：新生成 0 份，保留已有 3 份" in summary
+    # Unchanged reports are left as they are (incremental build): nothing to warn about, nothing to overwrite.
+    assert "未覆盖" not in summary
+    assert "--force" not in summary
+    assert (data / "checklist.md").stat().st_mode & 0o777 == 0o644
 
 
 @needs_office
@@ -567,7 +669,9 @@ def test_bad_input_shows_the_cli_message(office: Office, data: Path) -> None:
     for path, message in zip((rules, missing), shown, strict=False):
         cli = run_cli("checklist", str(path))
         assert cli.returncode == 2
-        assert message == cli.stderr.strip()
+        # The CLI's message, with the file she chose shown by its name
+        # (files inside the rules' folder by their path from there).
+        assert message == cli.stderr.strip().replace(str(path), path.name).replace(str(path.parent) + os.sep, "")
     assert len(shown) == 3 and shown[2] == shown[1]  # 生成并打开 with no rules loaded: the same message again
     assert not any("Traceback" in text for text in shown)
     assert result["snippets"] == [] and result["opened"] == []
@@ -629,3 +733,94 @@ def test_missing_lxml_is_explained_in_chinese() -> None:
     finally:
         office.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _pdf_font_names(pdf: Path) -> set[str]:
+    from pdf_fonts import base_font_name, embedded_fonts
+
+    return {base_font_name(font.name) for font in embedded_fonts(pdf)}
+
+
+@needs_office
+@pytest.mark.office
+def test_plain_profile_with_the_oxt_exports_the_cli_fonts() -> None:
+    """Her own office: a fresh profile, the .oxt installed as the README says, no FONTCONFIG_FILE.
+    ``soffice --convert-to pdf`` with that profile embeds the same fonts as ``assembler build --pdf``."""
+    workdir = _workdir("assembler-ext-fonts-")
+    office = Office(workdir)
+    try:
+        data = workdir / "data"
+        shutil.copytree(MINI, data)
+        cli = run_cli("build", str(data / "rules.yaml"), "--people", str(data / "people.yaml"), "--checklist",
+                      str(data / "checklist.md"), "-o", str(data / "cli"), "--pdf", "--jobs", "1")
+        assert cli.returncode == 0, cli.stderr
+        docx = sorted((data / "cli").glob("*.docx"))[0]
+        cli_fonts = _pdf_font_names(docx.with_suffix(".pdf"))
+        assert {"FandolFang-Regular", "FandolKai-Regular"} <= cli_fonts
+        assert any(name.startswith("NotoSerifCJK") and "-Bold" in name for name in cli_fonts)  # the title
+        office.install(build_oxt(workdir / OXT_NAME))
+        # Installing the .oxt (unopkg loads its components) already put fonts.conf in the user's
+        # fontconfig folder: the first start of her office reads it.
+        user_conf = office.home / ".config" / "fontconfig" / "conf.d" / "60-assembler-fonts.conf"
+        from assembler.office.fonts import FONTS_CONF
+
+        assert user_conf.read_bytes() == FONTS_CONF.read_bytes()
+        user_conf.unlink()  # ... and the start-up job puts it back if it goes missing
+        mine = workdir / "mine"
+        mine.mkdir()
+        office.give(workdir)
+        env = {key: value for key, value in office.env().items() if not key.startswith("FONTCONFIG")}
+        done = subprocess.run([*office.as_user(), "soffice", "--headless", "--norestore",
+                               f"-env:UserInstallation={office.profile_url}", "--convert-to", "pdf",
+                               "--outdir", str(mine), str(docx)], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert user_conf.read_bytes() == FONTS_CONF.read_bytes()
+        assert _pdf_font_names(mine / docx.with_suffix(".pdf").name) == cli_fonts
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@needs_office
+@pytest.mark.office
+def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> None:
+    """Her screen: the dialog's outer size and every control, read back through UNO after layout,
+    lie on a 1366×768 screen (and within 1280×720 less a title bar), with the sample library loaded."""
+    from gui_helpers import SCREEN, clerk_writer, gui_missing, measure, open_dialog, open_writer
+
+    missing = gui_missing()
+    assert missing is None, f"{missing}：请运行 bash scripts/setup.sh --full"
+    sample = _workdir("assembler-gui-sample-")
+    try:
+        for name in ("examples", "snippets"):
+            shutil.copytree(ROOT / name, sample / name)
+        settings = {"rules": str(sample / "examples" / "rules.yaml"), "people": str(sample / "examples" / "people.xlsx"),
+                    "vars": str(sample / "examples" / "vars.yaml"), "outdir": str(sample / "out")}
+        with clerk_writer(settings, give=(sample,)) as (office, screen):
+            document = open_writer(office)
+            layout = document.getCurrentController().getFrame().LayoutManager
+            toolbars = [element.ResourceURL for element in layout.getElements()]
+            # The live toolbar's buttons, by their accessible names (merged items are not in its settings).
+            bar = layout.getElement("private:resource/toolbar/standardbar").getRealInterface().getAccessibleContext()
+            commands = [bar.getAccessibleChild(index).getAccessibleContext().getAccessibleName()
+                        for index in range(bar.getAccessibleChildCount())]
+            open_dialog(office, screen, document)
+            sizes = measure(office)
+    finally:
+        shutil.rmtree(sample, ignore_errors=True)
+    x, y, width, height = sizes["dialog"]
+    print(json.dumps(sizes, ensure_ascii=False))
+    assert abs(sizes["work_area"][2] - SCREEN[0]) <= 1 and abs(sizes["work_area"][3] - SCREEN[1]) <= 1
+    assert width <= 1280 and height <= 720 - 40, sizes["dialog"]  # 40 px: a title bar on a 1280×720 desktop
+    assert x >= 0 and y >= 0 and x + width <= SCREEN[0] and y + height <= SCREEN[1]
+    # Every control lies inside the dialog (so on the screen and reachable with the mouse).
+    for name, (cx, cy, cw, ch) in sizes["controls"].items():
+        assert cx >= 0 and cy >= 0 and cx + cw <= width and cy + ch <= height, (name, sizes["controls"][name])
+    for name in ("generate_open", "batch", "save_checklist", "tick_all", "tick_none", "progress", "status", "close"):
+        assert name in sizes["controls"], name
+    # The toolbar button sits in Writer's standard toolbar; no add-on toolbar floats over the menu.
+    assert "述职报告助手…" in commands, commands
+    assert not [url for url in toolbars if "addon" in url.lower()], toolbars
+    # The Chinese interface really is on (gtk3 draws the labels with the zh-CN UI font): the dialog
+    # is larger than the same AppFont units would be under the gen plug-in's default font.
+    assert width > 900

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -43,10 +44,10 @@ def fold(name: str) -> str:
 
 
 def configured_aliases() -> dict[str, str]:
-    """Spelling → first preferred family, read from the shipped fonts.conf."""
+    """Spelling → first stand-in family (``accept``: after the official name), read from the shipped fonts.conf."""
     tree = etree.parse(str(fonts.FONTS_CONF))
-    return {alias.findtext("family"): alias.find("prefer").findtext("family")
-            for alias in tree.iter("alias") if alias.find("prefer") is not None}
+    return {alias.findtext("family"): alias.find("accept").findtext("family")
+            for alias in tree.iter("alias") if alias.find("accept") is not None}
 
 
 def configured_bold() -> set[str]:
@@ -230,3 +231,57 @@ def test_every_font_is_embedded(pdfs):
     embedded = pdf_fonts.embedded_fonts(pdfs["report"])
     assert embedded and all(font.embedded for font in embedded)
     assert {"fangsong", "kaiti", "heiti", "heavy-serif", "songti"} <= {font.family for font in embedded}
+
+
+# ------------------------------------------------------------------ the user's own offices
+
+
+def test_install_user_config_copies_fonts_conf_once(tmp_path):
+    from assembler.office.fonts import FONTS_CONF, install_user_config, user_config_path
+
+    env = {"HOME": str(tmp_path)}
+    target = user_config_path(env)
+    assert target == tmp_path / ".config" / "fontconfig" / "conf.d" / "60-assembler-fonts.conf"
+    assert install_user_config(env) == target
+    assert target.read_bytes() == FONTS_CONF.read_bytes()
+    assert install_user_config(env) is None  # unchanged: nothing written
+    assert install_user_config({"XDG_CONFIG_HOME": str(tmp_path / "x")}) == tmp_path / "x" / "fontconfig" / (
+        "conf.d/60-assembler-fonts.conf")
+
+
+def test_missing_font_packages_are_named(tmp_path, monkeypatch):
+    from assembler.office.fonts import FONT_PACKAGES, missing_font_packages
+
+    fake = tmp_path / "dpkg-query"
+    fake.write_text('#!/bin/sh\n[ "$3" = fonts-noto-cjk ] && printf "install ok installed"\nexit 0\n',
+                    encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert missing_font_packages() == [name for name in FONT_PACKAGES if name != "fonts-noto-cjk"]
+
+
+def test_a_real_official_font_wins_over_the_stand_in(tmp_path):
+    """Domestic systems with the real 仿宋_GB2312: the aliases only fill in for a missing font."""
+    from fontTools.ttLib import TTFont
+
+    from assembler.office.fonts import fc_match, office_env
+
+    source = subprocess.run(["fc-match", "-f", "%{file}", "Liberation Serif"], capture_output=True, text=True,
+                            check=True).stdout
+    font = TTFont(source)
+    names = font["name"]
+    names.names = [record for record in names.names if record.platformID == 3]  # UTF-16 records only
+    for record in names.names:
+        if record.nameID in (1, 4, 16):
+            record.string = "仿宋_GB2312"
+        elif record.nameID == 6:
+            record.string = "FangSong_GB2312"
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    font.save(folder / "fangsong-gb2312.ttf")
+    conf = tmp_path / "extra.conf"
+    conf.write_text(f'<?xml version="1.0"?>\n<fontconfig><include>{office_env(os.environ)["FONTCONFIG_FILE"]}</include>'
+                    f"<dir>{folder}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n", encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    assert fc_match("仿宋_GB2312", env=env)[0] == "仿宋_GB2312"
+    assert fc_match("楷体_GB2312", env=env)[0] == "FandolKai"  # still missing here: the stand-in

@@ -72,3 +72,52 @@ def test_manifest_written_report_by_report_reads_as_json_dumps(tmp_path, count):
     expected = json.dumps(data, ensure_ascii=False, indent=2).replace("\ud800", "\ufffd")
     assert path.read_text(encoding="utf-8") == expected
     assert json.loads(path.read_text(encoding="utf-8"))["reports"] == reports
+
+
+# ------------------------------------------------------------------ file modes follow the umask
+
+
+def _with_umask(mask: int):
+    import contextlib
+    import os
+
+    @contextlib.contextmanager
+    def scope():
+        old = os.umask(mask)
+        try:
+            yield
+        finally:
+            os.umask(old)
+
+    return scope()
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_everything_written_follows_the_umask(mini, tmp_path, mask, mode):
+    """.docx, manifest.json, a checklist and the .oxt get 0666 less the umask, as an editor's files do."""
+    from click.testing import CliRunner
+
+    from assembler.cli import main
+
+    with _with_umask(mask):
+        out = tmp_path / "out"
+        result = CliRunner().invoke(main, ["build", str(mini / "rules.yaml"), "--people", str(mini / "people.yaml"),
+                                           "--checklist", str(mini / "checklist.md"), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        checklist = tmp_path / "checklist.md"
+        assert CliRunner().invoke(main, ["checklist", str(mini / "rules.yaml"), "-o", str(checklist)]).exit_code == 0
+        oxt = tmp_path / "assembler.oxt"
+        assert CliRunner().invoke(main, ["oxt", "-o", str(oxt)]).exit_code == 0
+    written = [*out.glob("*.docx"), out / "manifest.json", checklist, oxt]
+    assert len(written) == 6
+    assert {path.name: path.stat().st_mode & 0o777 for path in written} == {path.name: mode for path in written}
+
+
+def test_replacing_a_file_keeps_its_mode(tmp_path):
+    target = tmp_path / "checklist.md"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o664)
+    with _with_umask(0o077):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert target.stat().st_mode & 0o777 == 0o664

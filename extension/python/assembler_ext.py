@@ -47,8 +47,6 @@ SERVICE_NAMES = ("org.assembler.extension.Assistant",)
 SETTINGS_FILE = "assembler-extension.json"
 LOG_FILE = "assembler-extension.log"
 LOG_LIMIT = 512 * 1024
-#: Per-report warnings listed in the batch message; the rest are in manifest.json.
-SHOWN_WARNINGS = 40
 CHECKLIST_NAME = "checklist.md"
 MIN_PYTHON = (3, 11)
 
@@ -93,7 +91,10 @@ def import_library() -> str | None:
         # Module globals: imported here so that a failure becomes a message instead of a dead component.
         global AssemblerError, Checklist, InputError, PersonError, TYPE_HINTS, atomic_write, checklist_groups
         global merge_checklist, parse_checklist_text, pipeline, read_checklist, render_checklist
+        global EmptySelection, describe_condition, convert_one, DocumentError, fonts, summary
         from assembler import pipeline
+        from assembler.build import summary
+        from assembler.build.body_checks import EmptySelection
         from assembler.errors import AssemblerError, InputError, PersonError
         from assembler.library.workbook import TYPE_HINTS
         from assembler.load.selection import (
@@ -104,7 +105,10 @@ def import_library() -> str | None:
             read_checklist,
             render_checklist,
         )
+        from assembler.office import fonts
+        from assembler.office.convert import DocumentError, convert_one
         from assembler.output import atomic_write
+        from assembler.template.conditions import describe_condition
     except ImportError as exc:
         return LIBRARY_MISSING.format(detail=exc)
     return None
@@ -206,13 +210,17 @@ def _message_box(ctx: Any, parent: Any, text: str, kind: str) -> None:
 # ----------------------------------------------------------------- the dialog view
 
 TITLE = "述职报告助手"
-#: Sizes in AppFont units (they scale with the UI font). 26 rows show a usual report's snippets at once.
-ROW_TOP, ROW_HEIGHT, VISIBLE_ROWS = 36, 11, 26
+#: Sizes in AppFont units (they scale with the UI font: with gtk3 and the Chinese interface one unit is
+#: about 2.4 px). The whole dialog must fit a 1280×720 screen with a title bar and a panel, so it is
+#: at most about 260 units (≈ 620 px) high; 15 rows of the snippet list show at once, the rest scroll.
+ROW_TOP, ROW_HEIGHT, VISIBLE_ROWS = 36, 11, 15
 BOTTOM = ROW_TOP + VISIBLE_ROWS * ROW_HEIGHT + 6
-WIDTH, HEIGHT = 470, BOTTOM + 44
+WIDTH, HEIGHT = 470, BOTTOM + 50
 LEFT_WIDTH = 252
 RIGHT_X = 272
 RIGHT_WIDTH = WIDTH - RIGHT_X - 6
+#: Width of the labels in front of the right column's fields.
+LABEL_WIDTH = 52
 
 #: Buttons → controller handlers; the action listener and the tests both go through ``Controller.click``.
 BUTTONS = {
@@ -352,30 +360,30 @@ class DialogView:
         add("Button", "tick_all", 74, bottom, 40, 14, Label="全选")
         add("Button", "tick_none", 118, bottom, 40, 14, Label="全不选")
 
-        x, w, browse = RIGHT_X, RIGHT_WIDTH, 36
-        add("FixedText", "people_label", x, 24, w, 10, Label="人员表（.xlsx / .csv / .yaml / .json）：")
-        add("Edit", "people_path", x, 34, w - browse - 4, 12)
-        add("Button", "people_browse", x + w - browse, 33, browse, 14, Label="浏览…")
-        add("FixedText", "vars_label", x, 52, w, 10, Label="共用值文件（可选，所有人相同的值）：")
-        add("Edit", "vars_path", x, 62, w - browse - 4, 12,
-            HelpText="YAML/JSON，如 year: 2022；与命令行的 --vars 相同")
-        add("Button", "vars_browse", x + w - browse, 61, browse, 14, Label="浏览…")
-        add("FixedText", "person_label", x, 80, w, 10, Label="人员（可多选；“全部”表示表中每个人）：")
-        below = bottom - 80  # the output block under the people list, up to the action buttons
-        add("ListBox", "person_list", x, 90, w, below - 96, MultiSelection=True, Dropdown=False)
-        add("FixedText", "outdir_label", x, below, w, 10, Label="输出文件夹（批量生成）：")
-        add("Edit", "outdir_path", x, below + 10, w - browse - 4, 12)
-        add("Button", "outdir_browse", x + w - browse, below + 9, browse, 14, Label="浏览…")
-        add("CheckBox", "pdf", x, below + 28, w, 10, Label="同时生成 PDF（由当前 LibreOffice 转换）", State=0)
-        add("CheckBox", "force", x, below + 40, w, 10, Label="覆盖已存在的文件", State=0)
-        add("Button", "generate_open", x, below + 58, w // 2 - 2, 16, Label="生成并打开",
+        x, w, browse, label = RIGHT_X, RIGHT_WIDTH, 36, LABEL_WIDTH
+        field = w - label - browse - 6
+
+        def path_row(name: str, y: int, text: str, help_text: str) -> None:
+            add("FixedText", f"{name}_label", x, y + 2, label, 10, Label=text, HelpText=help_text)
+            add("Edit", f"{name}_path", x + label + 2, y, field, 12, HelpText=help_text)
+            add("Button", f"{name}_browse", x + w - browse, y - 1, browse, 14, Label="浏览…")
+
+        path_row("people", 24, "人员表：", "每人一行的人员表：.xlsx、.csv、.yaml 或 .json")
+        path_row("vars", 42, "共用值文件：", "可选：所有人相同的值（YAML/JSON，如 year: 2022），与命令行的 --vars 相同")
+        add("FixedText", "person_label", x, 60, w, 10, Label="人员（可多选；“全部”表示表中每个人）：")
+        out_y = bottom - 44  # the output block above the action buttons
+        add("ListBox", "person_list", x, 70, w, out_y - 74, MultiSelection=True, Dropdown=False)
+        path_row("outdir", out_y, "输出文件夹：", "批量生成的报告、PDF 和 manifest.json 写到这里")
+        add("CheckBox", "pdf", x, out_y + 16, w, 10, Label="同时生成 PDF（由当前 LibreOffice 转换）", State=0)
+        add("CheckBox", "force", x, out_y + 28, w, 10, Label="覆盖已存在的文件", State=0)
+        add("Button", "generate_open", x, bottom, w // 2 - 2, 14, Label="生成并打开",
             HelpText="为选定的人生成报告，并在新的 Writer 窗口中打开")
-        add("Button", "batch", x + w // 2 + 2, below + 58, w // 2 - 2, 16, Label="批量生成",
+        add("Button", "batch", x + w // 2 + 2, bottom, w // 2 - 2, 14, Label="批量生成",
             HelpText="为选定的人（或全部）生成报告，写入输出文件夹")
-        add("ProgressBar", "progress", x, bottom + 2, w, 10, ProgressValueMin=0, ProgressValueMax=100,
+        add("ProgressBar", "progress", 6, bottom + 19, WIDTH - 12, 8, ProgressValueMin=0, ProgressValueMax=100,
             ProgressValue=0)
-        add("FixedText", "status", 6, bottom + 20, WIDTH - 60, 20, Label="请选择规则文件。", MultiLine=True)
-        add("Button", "close", WIDTH - 50, bottom + 22, 44, 14, Label="关闭")
+        add("FixedText", "status", 6, bottom + 31, WIDTH - 60, 18, Label="请选择规则文件。", MultiLine=True)
+        add("Button", "close", WIDTH - 50, bottom + 32, 44, 14, Label="关闭")
 
     def wire(self, controller: Controller) -> None:
         """Connect the controls to the controller's handlers (what a click or a tick calls)."""
@@ -497,8 +505,22 @@ class DialogView:
 
     def show(self, parent: Any) -> None:
         self.dialog.createPeer(self.toolkit, parent)
+        self.place_on_screen()
         self.dialog.setVisible(True)
         self.shown = True
+
+    def place_on_screen(self) -> None:
+        """Centre the dialog on the screen's work area: placed relative to a small or far-off Writer
+        window it could hang over the screen's edge, out of the mouse's reach."""
+        try:
+            area = self.toolkit.getWorkArea()
+            peer = self.dialog.getPeer()
+            box = peer.getPosSize()
+            x = area.X + max(0, (area.Width - box.Width) // 2)
+            y = area.Y + max(0, (area.Height - box.Height) // 2)
+            peer.setPosSize(x, y, box.Width, box.Height, 3)  # 3 = PosSize.POS
+        except Exception:  # noqa: BLE001 - the toolkit's own placement is the fallback
+            pass
 
     def realize(self) -> None:
         """A peer without showing the window (tests): message boxes need a parent."""
@@ -517,6 +539,16 @@ class DialogView:
 # ----------------------------------------------------------------- the controller
 
 
+NOTHING_TICKED = ("没有勾选任何片段，报告将没有正文，所以什么也没有生成。\n"
+                  "请在左侧“选用片段”中至少勾选一个片段（或点“全选”），再点“批量生成”或“生成并打开”。")
+#: Written beside the reports when a batch had problems: every message, one per person and line.
+PROBLEMS_FILE = "生成问题清单.txt"
+#: Lines of a batch's summary box at most (the OK button must stay on screen).
+SUMMARY_LINES = 15
+FONTS_MISSING = ("缺少字体软件包：{packages}。报告在 Writer 中显示和导出 PDF 时会用其他字体代替仿宋、楷体、黑体、小标宋。\n"
+                 "请在终端中运行\n    sudo apt-get install {packages}\n然后重新启动 LibreOffice。")
+
+
 def handler(method: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a handler so that every failure becomes a Chinese message box, never a traceback."""
 
@@ -524,8 +556,10 @@ def handler(method: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(self: Controller, *args: Any) -> Any:
         try:
             return method(self, *args)
+        except EmptySelection:
+            self.show_message(NOTHING_TICKED)
         except AssemblerError as exc:
-            self.show_message(exc.format())
+            self.show_message(self.shorten(exc.format(), getattr(exc, "file", None)))
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             self.show_message(f"错误：{where}无法读写文件（{exc.strerror or exc}）")
@@ -577,6 +611,18 @@ class Controller:
         except Exception:  # noqa: BLE001 - the message is in the status line and the log anyway
             self.log.write(f"message box failed:\n{traceback.format_exc()}")
 
+    def shorten(self, text: str, file: Any = None) -> str:
+        """A path she chose (or one inside a folder she chose) shown as its file name."""
+        if file:
+            text = text.replace(str(file), Path(str(file)).name)
+        for name in ("outdir_path", "people_path", "rules_path", "vars_path"):
+            value = self.view.text(name)
+            if not value:
+                continue
+            folder = str(Path(value).expanduser()) if name == "outdir_path" else str(Path(value).expanduser().parent)
+            text = text.replace(str(Path(value).expanduser()), Path(value).name).replace(folder + os.sep, "")
+        return text
+
     def _require(self, name: str, what: str) -> Path:
         value = self.view.text(name)
         if not value:
@@ -611,7 +657,8 @@ class Controller:
         total = sum(1 for row in self.view.rows if row.snippet_id is not None)
         return f"已选 {len(self.view.ticked())} / {total} 个片段。"
 
-    def _pick_file(self, title: str, filters: list[tuple[str, str]], current: str) -> str | None:
+    def _pick_file(self, title: str, filters: list[tuple[str, str]], current: str,
+                   start: str = "") -> str | None:
         smgr = self.ctx.ServiceManager
         picker = smgr.createInstanceWithContext("com.sun.star.ui.dialogs.FilePicker", self.ctx)
         picker.initialize((0,))  # TemplateDescription.FILEOPEN_SIMPLE
@@ -620,12 +667,21 @@ class Controller:
             picker.appendFilter(name, pattern)
         if filters:
             picker.setCurrentFilter(filters[0][0])
-        if current and Path(current).parent.is_dir():
-            picker.setDisplayDirectory(_url(Path(current).parent))
+        folder = self.start_folder(current, start)
+        if folder is not None:
+            picker.setDisplayDirectory(_url(folder))
         if picker.execute() != 1:
             return None
         files = picker.getSelectedFiles() if hasattr(picker, "getSelectedFiles") else picker.getFiles()
         return _path(files[0]) if files else None
+
+    def start_folder(self, current: str, start: str = "") -> Path | None:
+        """Where a file picker opens: beside the current file, else in ``start`` (the rules' folder)."""
+        for candidate in (Path(current).expanduser().parent if current else None,
+                          Path(start).expanduser().parent if start else None):
+            if candidate is not None and candidate.is_dir():
+                return candidate
+        return None
 
     # -- rules and snippets
 
@@ -698,7 +754,8 @@ class Controller:
         else:
             lines.append("无变量")
         if entry.when:
-            lines.append(f"条件：{entry.when}")
+            labels = {name: spec.label for name, spec in project.specs.items() if spec.label}
+            lines.append(f"条件：{describe_condition(entry.when, labels)}")
         if snippet.variants:
             lines.append(f"备选正文：{len(snippet.variants) + 1} 种")
         return "\n".join(lines)
@@ -734,7 +791,7 @@ class Controller:
     def on_browse_people(self) -> None:
         chosen = self._pick_file("选择人员表", [("人员表 (*.xlsx; *.csv; *.yaml; *.yml; *.json)",
                                                 "*.xlsx;*.csv;*.yaml;*.yml;*.json"), ("所有文件", "*.*")],
-                                 self.view.text("people_path"))
+                                 self.view.text("people_path"), start=self.view.text("rules_path"))
         if chosen:
             self.view.set_text("people_path", chosen)
             self.on_people_chosen()
@@ -742,7 +799,8 @@ class Controller:
     @handler
     def on_browse_vars(self) -> None:
         chosen = self._pick_file("选择共用值文件", [("YAML/JSON (*.yaml; *.yml; *.json)", "*.yaml;*.yml;*.json"),
-                                                   ("所有文件", "*.*")], self.view.text("vars_path"))
+                                                   ("所有文件", "*.*")], self.view.text("vars_path"),
+                                 start=self.view.text("rules_path"))
         if chosen:
             self.view.set_text("vars_path", chosen)
             self.settings.update(vars=chosen)
@@ -783,15 +841,6 @@ class Controller:
             return None
         return [row for row in rows if row is not None]
 
-    def _person_errors(self, batch: Any, people_path: Path) -> list[str]:
-        """Each failure as the CLI prints it: 错误：<人员表>:第N行: 姓名：问题。"""
-        lines = []
-        for report in batch.reports:
-            for error in report.errors:
-                error_line = PersonError(f"{report.name}：{error}", file=people_path, row=report.row)
-                lines.append(error_line.format())
-        return lines
-
     # -- building
 
     @handler
@@ -806,13 +855,14 @@ class Controller:
         outdir = Path(tempfile.mkdtemp(prefix="assembler-open-"))
         batch = pipeline.build(project, people_path, outdir, common=self._common(), force=True, jobs=1,
                                only=lambda plan: plan.row in rows)
-        errors = self._person_errors(batch, people_path)
+        problems = [problem.line() for problem in summary.grouped_problems(batch, "dialog")
+                    if problem.level == "错误"]
         desktop = _desktop(self.ctx)
         for report in batch.written:
             desktop.loadComponentFromURL(_url(report.file), "_blank", 0, ())
             self.opened.append(str(report.file))
-        if errors:
-            self.show_message("\n".join(errors))
+        if problems:
+            self.show_message("\n".join(problems[:SUMMARY_LINES]))
         else:
             self.view.set_status(f"已生成并打开 {len(batch.written)} 份报告（另存为即可保留）。")
 
@@ -852,34 +902,48 @@ class Controller:
                 pipeline.add_pdfs(batch, project=project, people=people_path, convert=self._convert_pdfs)
         finally:
             self.view.set_enabled(busy, True)
+            self.view.set_progress(0, 1)  # an idle bar: the next batch starts from empty
         self.last_batch = {
             "outdir": str(outdir),
             "written": [str(report.file) for report in batch.written],
             "skipped": [str(report.file) for report in batch.skipped],
             "failed": [report.name for report in batch.failed],
             "pdf": [str(report.pdf) for report in batch.reports if report.pdf],
+            "pdfs_made": batch.pdfs_made,
+            "pdfs_kept": batch.pdfs_kept,
         }
-        summary = (f"已生成 {len(batch.written)} 份，跳过 {len(batch.skipped)} 份，失败 {len(batch.failed)} 份；"
-                   f"输出目录 {outdir}")
-        if pdf:
-            summary += f"\nPDF：{len(self.last_batch['pdf'])} 份"
-        lines = [summary]
-        written = [report.file.name for report in batch.written if report.file]
-        if written:
-            lines.append("已写出：" + "、".join(written[:30]) + ("……" if len(written) > 30 else ""))
-        lines += [f"警告：{warning}" for warning in batch.warnings]
-        warned = [f"警告：{people_path}:第{report.row}行: {report.name}：{warning}"
-                  for report in batch.reports if report.status != "failed" for warning in report.warnings]
-        lines += warned[:SHOWN_WARNINGS]
-        if len(warned) > SHOWN_WARNINGS:
-            lines.append(f"另有 {len(warned) - SHOWN_WARNINGS} 条警告，见 {outdir / 'manifest.json'}")
-        lines += self._person_errors(batch, people_path)
-        self.view.set_progress(1, 1)
-        self.show_message("\n".join(lines), kind="error" if batch.failed else "info")
+        text = self._batch_summary(batch, people_path, outdir)
+        self.last_batch["problems_file"] = str(outdir / PROBLEMS_FILE) if (outdir / PROBLEMS_FILE).exists() else None
+        self.show_message(text, kind="error" if batch.failed else "info")
+
+    def _batch_summary(self, batch: Any, people_path: Path, outdir: Path) -> str:
+        """At most ``SUMMARY_LINES`` lines: the counts, one line per cause; every message per person
+        goes to ``PROBLEMS_FILE`` beside the reports, whose name the summary gives."""
+        counts = batch.counts()
+        lines = [f"已生成 {counts['written']} 份，跳过 {counts['skipped']} 份，失败 {counts['failed']} 份；"
+                 f"输出文件夹：{outdir.name}"]
+        pdfs = summary.pdf_line(batch)
+        if pdfs:
+            lines.append(pdfs)
+        problems = summary.grouped_problems(batch, "dialog")
+        log = outdir / PROBLEMS_FILE
+        if not problems:
+            if log.exists():
+                log.unlink()  # ours, from an earlier batch: it would describe problems that are gone
+            return "\n".join(lines)
+        full = summary.problem_lines(batch, people_path.name, "dialog")
+        atomic_write(log, ("\n".join(full) + "\n").encode("utf-8"))
+        room = SUMMARY_LINES - len(lines) - 2
+        shown = [problem.line() for problem in problems[:room]]
+        lines += shown
+        if len(problems) > len(shown):
+            lines.append(f"……另有 {len(problems) - len(shown)} 类问题未列出。")
+        lines.append(f"每人的全部问题（共 {len(full)} 条）已写入输出文件夹中的“{PROBLEMS_FILE}”。")
+        return "\n".join(lines)
 
     def _convert_pdfs(self, sources: list[Path]) -> list[tuple[Path | None, str | None]]:
-        """``add_pdfs``' converter here: the running office (load hidden, store with writer_pdf_Export, close),
-        not a pool of new ones."""
+        """``add_pdfs``' converter here: the running office, through the library's one conversion
+        (hidden, read-only, no macros, no link updates; written under a part name and renamed)."""
         desktop = _desktop(self.ctx)
         results: list[tuple[Path | None, str | None]] = []
         for done, source in enumerate(sources, start=1):
@@ -887,16 +951,13 @@ class Controller:
             self.view.set_progress(done - 1, len(sources))
             self.view.reschedule()
             target = source.with_suffix(".pdf")
-            document = None
             try:
-                document = desktop.loadComponentFromURL(_url(source), "_blank", 0, _props(Hidden=True))
-                document.storeToURL(_url(target), _props(FilterName="writer_pdf_Export"))
+                convert_one(desktop, source, target)
                 results.append((target, None))
+            except DocumentError as exc:
+                results.append((None, exc.message))
             except Exception as exc:  # noqa: BLE001 - one failed conversion fails that person only
                 results.append((None, str(getattr(exc, "Message", "") or exc)))
-            finally:
-                if document is not None:
-                    document.close(True)
         return results
 
     @handler
@@ -918,11 +979,24 @@ class Controller:
                 self.view.set_text(name, str(value))
         self.view.set_checked("pdf", bool(self.settings.get("pdf")))
         self.view.set_checked("force", bool(self.settings.get("force")))
+        self.check_fonts()
         rules = self.settings.get("rules")
         if rules and Path(rules).exists():
             self.on_rules_chosen()
         elif self.view.text("people_path"):
             self.view.set_status("请选择规则文件。")
+
+    def check_fonts(self) -> None:
+        """The free stand-ins for the official fonts: the user's fontconfig file (normally put there by
+        the start-up job) and the Debian packages it points at; a missing package is named."""
+        try:
+            fonts.install_user_config()
+            missing = fonts.missing_font_packages()
+        except Exception:  # noqa: BLE001 - fonts never stop the dialog
+            self.log.write(f"font check failed:\n{traceback.format_exc()}")
+            return
+        if missing:
+            self.show_message(FONTS_MISSING.format(packages=" ".join(missing)), kind="info")
 
     def state(self) -> dict[str, Any]:
         """Everything a test wants to know about the dialog, as plain data."""
@@ -937,6 +1011,7 @@ class Controller:
             ],
             "people": self.view.people_items(),
             "status": self.view.status(),
+            "progress": self.view.model.getByName("progress").ProgressValue,
             "messages": self.messages,
             "opened": self.opened,
             "batch": self.last_batch,
@@ -1029,6 +1104,25 @@ def run_selftest(ctx: Any, script_path: str) -> None:
         os.replace(tmp, out)
 
 
+def measure_dialog(ctx: Any, result_path: str) -> None:
+    """Tests: the shown dialog's outer rectangle and each visible control's, in pixels after layout,
+    and the screen's work area, as the toolkit reports them."""
+    def rect(box: Any) -> list[int]:
+        return [box.X, box.Y, box.Width, box.Height]
+
+    result: dict[str, Any] = {}
+    if _ACTIVE is not None and not _ACTIVE.closed:
+        view = _ACTIVE.view
+        result["dialog"] = rect(view.dialog.getPeer().getPosSize())
+        result["work_area"] = rect(view.toolkit.getWorkArea())
+        result["controls"] = {name: rect(view.dialog.getControl(name).getPosSize())
+                              for name in view.model.getElementNames() if view.model.getByName(name).EnableVisible}
+    out = Path(result_path)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, out)
+
+
 def run_step(controller: Controller, step: dict[str, Any]) -> None:
     """One scripted user action: set a control as a user would, then call what that control calls."""
     view = controller.view
@@ -1067,6 +1161,11 @@ class Assistant(unohelper.Base, XJobExecutor):
         try:
             if argument.startswith("selftest:"):
                 run_selftest(self.ctx, argument[len("selftest:"):])
+            elif argument.startswith("measure:"):
+                measure_dialog(self.ctx, argument[len("measure:"):])
+            elif argument.startswith("click:"):  # screenshots: a button of the shown dialog
+                if _ACTIVE is not None and not _ACTIVE.closed:
+                    _ACTIVE.click(argument[len("click:"):])
             else:
                 open_dialog(self.ctx)
         except Exception:  # noqa: BLE001 - nothing may escape into the office

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from . import __version__, pipeline
+from .build.summary import pdf_line
 from .commands.progress import progress_bar
 from .errors import EXIT_BAD_INPUT, EXIT_PARTIAL, AssemblerError
 from .output import atomic_write
@@ -71,6 +72,9 @@ def report_batch(batch: pipeline.BatchResult, people: Path | None) -> None:
         f"已生成 {counts['written']} 份，跳过 {counts['skipped']} 份，失败 {counts['failed']} 份；"
         f"输出目录 {batch.outdir}，清单 {batch.manifest}" + (f"，汇总表 {batch.summary}" if batch.summary else "")
     )
+    pdfs = pdf_line(batch)
+    if pdfs:
+        click.echo(pdfs)
 
 
 def report_changes(batch: pipeline.BatchResult) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 import uuid
@@ -164,11 +165,37 @@ def _manifest_chunks(data: dict[str, Any]) -> Iterable[bytes]:
     yield encode(tail)
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux tells it (``/proc/self/status``);
+    elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def target_mode(path: Path) -> int:
+    """The mode a file written to ``path`` gets, as an editor would give it: a replaced file keeps
+    its own mode; a new one gets 0666 less the umask (``mkstemp`` alone would leave it 0600, which
+    colleagues in a shared folder cannot open)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
 def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
     """``atomic_write`` for data produced piece by piece."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
+        os.fchmod(fd, target_mode(path))
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)

@@ -19,6 +19,7 @@ from ..load.rules import Rules
 from ..ooxml.properties import Stamper
 from ..style import StyleSettings
 from ..style.report import check_report
+from .body_checks import short_body_warning
 from .results import MANIFEST_PAIRS, BatchResult, ReportResult
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def near_copies(threshold: float) -> NearCopies:
     return NearCopies(threshold)
 
 
-def note_measure(result: ReportResult, measured: Measured, max_chars: int | None, near: NearCopies | None) -> None:
+def note_measure(result: ReportResult, measured: Measured, rules: Rules, near: NearCopies | None) -> None:
     measure, problem = measured
     if problem:
         result.warnings.append(problem)
@@ -44,9 +45,10 @@ def note_measure(result: ReportResult, measured: Measured, max_chars: int | None
     result.warnings.extend(measure.warnings)
     (result.errors if measure.style_errors else result.warnings).extend(measure.style)
     result.chars = measure.chars
-    warning = length_warning(measure.chars, max_chars)
-    if warning:
-        result.warnings.append(warning)
+    for warning in (length_warning(measure.chars, rules.max_chars),
+                    short_body_warning(measure.chars, rules.min_body_chars)):
+        if warning:
+            result.warnings.append(warning)
     if near is not None and measure.sketch is not None and result.file is not None:
         from .incremental import encode_sketch
 

@@ -39,6 +39,7 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
         if report.status == "skipped" and _pdf_current(report.file):
             report.pdf = report.file.with_suffix(".pdf")
             batch.reports[index] = report
+            batch.pdfs_kept += 1
             continue
         chosen.append((index, report.file))
     if not chosen:
@@ -56,6 +57,7 @@ def add_pdfs(batch: BatchResult, *, jobs: int | None = None, timeout: float = 60
         report = batch.reports[index]
         if pdf is not None:
             report.pdf = pdf
+            batch.pdfs_made += 1
         else:
             report.status = "failed"
             report.errors.append(f"转换 PDF 失败：{error}")

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from ..errors import InputError
+from ..hints import Hinted
 from ..library.similarity import no_own_figures
 from ..load.people import (
     HeaderMap,
@@ -33,6 +34,7 @@ from ..load.values import VarSpec, convert
 from ..output import safe_filename
 from ..template.environment import render_text, shared_env
 from ..template.needs import body_variables, condition_variables
+from .body_checks import empty_body_error
 from .project import Project
 from .variants import Dealt, VariantDealer
 
@@ -96,7 +98,7 @@ def person_name(context: Mapping[str, Any], row: int) -> str:
 def _missing_message(project: Project, name: str, needed_by: str) -> str:
     spec = project.specs.get(name)
     shown = f"“{spec.label}”（{name}）" if spec and spec.label else f"“{name}”"
-    return f"缺少{shown}的值：{needed_by} 需要它；请在人员表中填写这一列，或用 --set {name}=… 统一给出"
+    return Hinted(f"缺少{shown}的值：{needed_by} 需要它", "set_value", name=name)
 
 
 def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides: Iterable[str],
@@ -153,6 +155,9 @@ def plan_person(project: Project, row: int, values: Mapping[str, Any], overrides
     for name, needed_by in missing.items():
         if name not in refused:
             plan.errors.append(_missing_message(project, name, needed_by))
+    empty = empty_body_error(plan)
+    if empty:
+        plan.errors.append(empty)
     if not plan.errors:
         try:
             plan.output_stem = safe_filename(render_text(project.rules.output_name, context))

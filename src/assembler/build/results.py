@@ -101,6 +101,8 @@ class BatchResult:
     similar_total: int = 0  # pairs at or above the threshold (``similar`` lists up to MANIFEST_PAIRS)
     similar_approximate: bool = False  # too many to score all: ``similar_total`` is a lower bound
     max_chars: int | None = None
+    pdfs_made: int = 0  # by add_pdfs: converted now
+    pdfs_kept: int = 0  # by add_pdfs: skipped reports whose PDF was already there, left as it was
     strict_style: bool = False  # ``style: strict``: style findings are errors (exit code 1)
     summary: Path | None = None  # 汇总.xlsx (``summary_sheet``)
     dry_run: bool = False

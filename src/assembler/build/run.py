@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from jinja2 import TemplateError
 
 from ..errors import InputError
+from ..hints import Hinted
 from ..library.provenance import BatchProvenance
 from ..load.people import PersonRow, open_people, plain_values
 from ..output import NameAllocator, remove_stale_temps, safe_filename
 from ..template.environment import render_text
 from .batch import After, RenderJob, render_jobs
+from .body_checks import require_ticks
 from .fingerprint import BatchFingerprint, file_digest
 from .incremental import PROTECTED, Decision, ReportIndex, decide, drop_journal, journal
 from .measure import (
@@ -208,8 +210,8 @@ class _Assembled:
         result.provenance = self.provenance.entry(included, plan.variants)
         if decided.change == PROTECTED:
             result.edited = self.outdir / str(decided.edited)
-            result.warnings.append(f"{decided.edited} 在生成后被修改过（手工编辑），未覆盖；新版本在 {decided.target}。"
-                                   "确认不需要保留手工修改时，可加 --overwrite-edited 覆盖")
+            result.warnings.append(Hinted(f"{decided.edited} 在生成后被修改过（手工编辑），未覆盖；新版本在 {decided.target}",
+                                          "overwrite_edited"))
         if not decided.render:
             result.status = "skipped"
             result.sha256 = decided.sha256
@@ -226,16 +228,16 @@ class _Assembled:
 
     def written(self, result: ReportResult, value: Any) -> None:
         measured, result.sha256 = value
-        note_measure(result, measured, self.project.rules.max_chars, self.near)
+        note_measure(result, measured, self.project.rules, self.near)
 
     def final(self, position: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in order
         if position in self.skipped_measures:
-            note_measure(result, self.skipped_measures.pop(position), self.project.rules.max_chars, self.near)
+            note_measure(result, self.skipped_measures.pop(position), self.project.rules, self.near)
         elif result.status == "skipped" and result.chars is not None:  # as the manifest recorded it
             decided = self.decisions[position]
             raw = decided.recorded.sketch if decided is not None and decided.recorded is not None else None
             note_measure(result, (ReportMeasure(result.chars, sketch_of(raw)), None),
-                         self.project.rules.max_chars, self.near)
+                         self.project.rules, self.near)
 
 
 class _Finish:
@@ -315,6 +317,7 @@ def build(
     written. ``check_style``: the house style checks (``style``, as the rules' ``style`` says) on
     each report, in the same worker step.
     """
+    require_ticks(project)
     people = stream_people(project, people_path, sheet)
     typed_common = type_common(common or {}, project.specs, source="--set/--vars")
     threshold = similarity_threshold if similarity_threshold is not None else rules_threshold(project.rules)
@@ -374,7 +377,7 @@ class _Plain:
         result.file = self.outdir / self.names.allocate(safe_filename(stem), ".docx")
         if result.file.exists() and not self.force:
             result.status = "skipped"
-            result.warnings.append(f"{result.file.name} 已存在，未覆盖（加 --force 可覆盖）")
+            result.warnings.append(Hinted(f"{result.file.name} 已存在，未覆盖", "force"))
             return (result, None), False
         return (result, context), True
 

@@ -31,6 +31,7 @@ RULES_KEYS = (
     "signature",
     "subheading",
     "max_chars",
+    "min_body_chars",
     "similarity_threshold",
     "style",
     "new_snippets",
@@ -83,6 +84,7 @@ class Rules:
     signature: tuple[str, ...] = ()
     subheading: str = "separate"
     max_chars: int | None = None
+    min_body_chars: int | None = None
     similarity_threshold: float | None = None
     style: str = "warn"  # house style checks (``style``): warn, strict (findings are errors) or off
     lines: dict[str, int] = field(default_factory=dict)
@@ -268,6 +270,10 @@ def read_rules(path: Path, *, problems: Problems) -> RulesReading:
     max_chars = data.get("max_chars")
     if max_chars is not None and (not isinstance(max_chars, int) or max_chars <= 0):
         problems.error(path, data.line_of("max_chars"), "max_chars 必须是正整数（正文汉字数上限）")
+    min_body_chars = data.get("min_body_chars")
+    if min_body_chars is not None and (isinstance(min_body_chars, bool) or not isinstance(min_body_chars, int)
+                                       or min_body_chars <= 0):
+        problems.error(path, data.line_of("min_body_chars"), "min_body_chars 必须是正整数（正文汉字数下限）")
     threshold = data.get("similarity_threshold")
     if threshold is not None and (
         isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 1
@@ -306,6 +312,7 @@ def read_rules(path: Path, *, problems: Problems) -> RulesReading:
             signature=signature,
             subheading=subheading,
             max_chars=max_chars,
+            min_body_chars=min_body_chars,
             similarity_threshold=float(threshold) if threshold is not None else None,
             style=style,
             lines=dict(data.lines),

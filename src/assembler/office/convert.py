@@ -14,10 +14,12 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
 from ..errors import OfficeError
+from ..output import target_mode
 
 PDF_FILTER = "writer_pdf_Export"
 TEXT_DOCUMENT = "com.sun.star.text.TextDocument"
@@ -119,6 +121,35 @@ def convert_document(desktop: Any, source: Path, target: Path) -> None:
             raise DocumentError(f"无法写入 PDF（{target.parent}）：{exc.Message or exc}") from exc
     finally:
         _close(document)
+
+
+def part_path(target: Path) -> Path:
+    """The hidden name a PDF is written under before ``place`` renames it into ``target``."""
+    return target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.pdf.part")
+
+
+def place(part: Path, target: Path) -> None:
+    """Rename a finished PDF into place with the mode an editor would give it (a replaced PDF keeps
+    its own mode, a new one follows the umask), whoever's umask the office ran with."""
+    os.chmod(part, target_mode(target))
+    os.replace(part, target)
+
+
+def convert_one(desktop: Any, source: Path, target: Path) -> None:
+    """``convert_document`` to a hidden part file, then ``place``: an interrupted conversion never
+    leaves half a PDF under the real name. The dialog's running office converts through this."""
+    part = part_path(target)
+    try:
+        convert_document(desktop, source, part)
+        try:
+            place(part, target)
+        except OSError as exc:
+            raise DocumentError(f"无法写入 PDF（{target.name}）：{exc.strerror or exc}") from exc
+    finally:
+        try:
+            part.unlink()
+        except OSError:
+            pass
 
 
 def _close(document: Any) -> None:

@@ -22,12 +22,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from ..output import atomic_write
 
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 """The aliases shipped with the package (official names → free fonts)."""
@@ -126,6 +129,61 @@ def office_env(base: Mapping[str, str]) -> dict[str, str]:
     except OSError:
         pass
     return env
+
+
+USER_CONF_NAME = "60-assembler-fonts.conf"
+"""The user's fontconfig file the extension installs: ``fonts.conf`` itself, under conf.d."""
+
+
+def user_config_path(env: Mapping[str, str] | None = None) -> Path | None:
+    """Where fontconfig reads a user's own rules (``$XDG_CONFIG_HOME/fontconfig/conf.d``, which
+    Debian's ``50-user.conf`` includes); None without a home folder."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or (str(Path(env["HOME"]) / ".config") if env.get("HOME") else "")
+    return Path(base) / "fontconfig" / "conf.d" / USER_CONF_NAME if base else None
+
+
+def install_user_config(env: Mapping[str, str] | None = None, aliases: Path = FONTS_CONF) -> Path | None:
+    """Give the user's own offices the aliases: copy ``fonts.conf`` into the user's fontconfig
+    folder (only where fontconfig is used, only when it differs). Returns the file when it was
+    written now (it applies from the next start of LibreOffice), None when nothing was to do.
+
+    Why the user's fontconfig and not LibreOffice's replacement table: the FangSong and Kai faces
+    (Fandol) live inside TeX Live, where only a fontconfig ``<dir>`` makes them visible, and the
+    title's bold weight comes from a fontconfig rule; one file then serves both routes.
+    """
+    if not uses_fontconfig() or not aliases.is_file():
+        return None
+    target = user_config_path(env)
+    if target is None:
+        return None
+    text = aliases.read_bytes()
+    try:
+        if target.is_file() and target.read_bytes() == text:
+            return None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, text)
+    except OSError:
+        return None
+    return target
+
+
+def missing_font_packages(packages: Iterable[str] = FONT_PACKAGES) -> list[str]:
+    """The Debian font packages (README, ``setup.sh --full``) that are not installed; empty where
+    there is no dpkg (Windows, other systems: their own fonts are used)."""
+    tool = shutil.which("dpkg-query")
+    if tool is None or not uses_fontconfig():
+        return []
+    missing = []
+    for package in packages:
+        try:
+            status = subprocess.run([tool, "-W", "-f=${Status}", package], capture_output=True, text=True,
+                                    timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            return []
+        if "install ok installed" not in status:
+            missing.append(package)
+    return missing
 
 
 def fc_match(name: str, *, lang: str = "zh-cn", env: Mapping[str, str] | None = None) -> tuple[str, str]:

@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import queue
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from ..errors import OfficeError
-from .convert import UNO_LOCK, DocumentError, LoadRefused, convert_document, precheck
+from .convert import UNO_LOCK, DocumentError, LoadRefused, convert_document, part_path, place, precheck
 from .process import OfficeProcess, OfficeStopped, Watchdog, default_jobs, require_office, signal_safety_net
 
 log = logging.getLogger("assembler.office")
@@ -233,7 +231,7 @@ class OfficePool:
         The PDF is written under a hidden temporary name in the target folder and renamed at the end,
         so an interrupted conversion never leaves a half PDF under the real name.
         """
-        part = job.target.with_name(f".{job.target.stem}.{uuid.uuid4().hex[:8]}.pdf.part")
+        part = part_path(job.target)
         dog = Watchdog(self.timeout, office.kill)
         error: Exception | None = None
         try:
@@ -244,7 +242,7 @@ class OfficePool:
             if dog.fired:  # finished just as the watchdog fired: the office is gone, the PDF may not be whole
                 raise RuntimeError("timed out")
             try:
-                os.replace(part, job.target)
+                place(part, job.target)
             except OSError as exc:
                 return "document", f"无法写入 PDF（{job.target}）：{exc.strerror or exc}"
             self.document_seconds.append(spent)

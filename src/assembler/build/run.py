@@ -30,6 +30,7 @@ from .measure import (
     StampAndMeasure,
     StrictAfter,
     compare_batch,
+    compare_changed,
     measured_before,
     near_copies,
     note_measure,
@@ -341,8 +342,13 @@ def build(
                             strict_style=style is not None and style.severity == "error")
         if dry_run:
             return batch
-        rendered = sum(1 for decision in kind.decisions if decision is not None and decision.render)
-        if near is not None and not (rendered == 0 and not kind.kept and same_comparison(batch, threshold, index)):
+        if near is not None and not kind.kept:
+            rendered = [decision.target for decision in kind.decisions if decision is not None and decision.render]
+            left = [decision.target for decision in kind.decisions if decision is not None and not decision.render]
+            if not (same_comparison(batch, threshold, index) if not rendered else
+                    compare_changed(batch, near, threshold, index, left=left, rendered=rendered)):
+                compare_batch(batch, near, threshold)
+        elif near is not None:
             compare_batch(batch, near, threshold)
         write_records(batch, manifest_data(batch, project=project, people=people_path))
         drop_journal(outdir)  # the manifest now holds what it said

@@ -434,6 +434,8 @@ class _Search:
             for length in run_lengths:
                 run = members[start:start + length].tolist()
                 start += length
+                if self.focus is not None and not any(self.focus[i] for i in run):
+                    continue  # ``find(involving=)``: no pair of this run has one of them
                 if length - 1 > window and self.rows:
                     run.sort(key=lambda i: self._rotated(packed, i, band))
                 if not self._run(run, band, window, fingerprints, heap, capacity, budget):

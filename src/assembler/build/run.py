@@ -267,11 +267,11 @@ class _PlanReuse:
 
     def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]) -> PersonPlan:
         key = row_key(self.key, row)
-        plan = self.cache.get(key)
+        plan, data = self.cache.get_record(key)
         if plan is None:
             plan = plan_row(project, people, row, common)
         if self.writer is not None:
-            self.writer.add(key, plan)
+            self.writer.add(key, plan, data)  # pickled before any change to the plan (taken as planned)
         return plan  # type: ignore[no-any-return]
 
     def save(self, outdir: Path) -> None:

@@ -52,6 +52,7 @@ class ReportResult:
     sha256: str | None = None  # build only: the bytes of the file as written
     edited: Path | None = None  # protected: the file edited by hand, left alone beside ``file``
     sketch: str | None = None  # build only: the near-copy sketch (see incremental.encode_sketch)
+    stat: tuple[int, int] | None = None  # build only: (size, mtime_ns) of the file as written (see incremental)
 
     def to_json(self, outdir: Path) -> dict[str, Any]:
         data = {
@@ -74,6 +75,8 @@ class ReportResult:
         if self.fingerprint is not None:
             data["fingerprint"] = self.fingerprint
             data["sha256"] = self.sha256
+            if self.stat is not None:
+                data["size"], data["mtime_ns"] = self.stat
         if self.edited is not None:
             data["edited"] = self.edited.name
         if self.sketch is not None:

@@ -214,6 +214,7 @@ class _Assembled:
         if not decided.render:
             result.status = "skipped"
             result.sha256 = decided.sha256
+            result.stat = decided.stat
             recorded = decided.recorded
             if recorded is not None:
                 result.chars = recorded.chars
@@ -227,6 +228,7 @@ class _Assembled:
 
     def written(self, result: ReportResult, value: Any) -> None:
         measured, result.sha256 = value
+        result.stat = file_stat(result.file)
         note_measure(result, measured, self.project.rules.max_chars, self.near)
 
     def final(self, position: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in order
@@ -237,6 +239,17 @@ class _Assembled:
             raw = decided.recorded.sketch if decided is not None and decided.recorded is not None else None
             note_measure(result, (ReportMeasure(result.chars, sketch_of(raw)), None),
                          self.project.rules.max_chars, self.near)
+
+
+def file_stat(path: Path | None) -> tuple[int, int] | None:
+    """(size, mtime_ns) of a report just written, for the manifest (``incremental._digest_of``)."""
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns
 
 
 class _Finish:

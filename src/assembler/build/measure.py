@@ -238,17 +238,19 @@ def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> Non
     _warn_pairs(batch, threshold)
 
 
-def same_comparison(batch: BatchResult, threshold: float, index: Any) -> bool:
+def same_comparison(batch: BatchResult, threshold: float, index: Any, names: Collection[str] | None = None) -> bool:
     """A rerun that rendered nothing, over the same reports: the last build's comparison still holds.
 
     Takes its pairs from the old manifest (``index.head``: so an unchanged rerun does not score
     pairs again) when they were found at the same threshold among exactly these reports; else ``False``.
+    ``names``: the batch's report files that did not fail, when the caller knows them (else read from the reports).
     """
     pairs = _old_pairs(index, threshold)
     if pairs is None:
         return False
-    names = {report.file.name for report in batch.reports if report.file is not None and report.status != "failed"}
-    if names != index.compared:
+    if names is None:
+        names = {report.file.name for report in batch.reports if report.file is not None and report.status != "failed"}
+    if set(names) != index.compared:
         return False
     head = index.head
     batch.similar, batch.similar_total = pairs, head["similar_pairs"]

@@ -358,7 +358,7 @@ def build(
         if near is not None and not kind.kept:
             rendered = [decision.target for decision in kind.decisions if decision is not None and decision.render]
             left = [decision.target for decision in kind.decisions if decision is not None and not decision.render]
-            if not (same_comparison(batch, threshold, index) if not rendered else
+            if not (same_comparison(batch, threshold, index, left) if not rendered else
                     compare_changed(batch, near, threshold, index, left=left, rendered=rendered)):
                 compare_batch(batch, near, threshold)
         elif near is not None:

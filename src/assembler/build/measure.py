@@ -265,22 +265,24 @@ def compare_changed(batch: BatchResult, near: NearCopies, threshold: float, inde
     """A rerun that rendered a few reports (``rendered``) and left the rest (``left``): only the pairs
     with a report rendered are searched; the pairs between reports left are the last build's.
 
-    Only when the last build compared at the same threshold, listed all its pairs (no cap reached,
-    no more than the manifest keeps) and compared every report left; else ``False`` (compare all).
-    The pairs between two reports left are those a full comparison finds again: their texts, and so
-    their exact scores, are the same (the search for them is the same, too, pair by pair).
+    Only when the last build compared at the same threshold and compared every report left; else
+    ``False`` (compare all). The pairs between two reports left are those a full comparison finds
+    again: their texts, and so their exact scores, are the same (the search for them is the same,
+    too, pair by pair). When the last comparison was a lower bound (a cap reached) or listed fewer
+    pairs than it counted (``MANIFEST_PAIRS``), so is this one (``similar_approximate``): the count
+    is then of the pairs known, and pairs it left unlisted may be missing from the list.
     """
     pairs = _old_pairs(index, threshold)
-    if (pairs is None or index.head.get("similar_pairs_at_least") or index.head["similar_pairs"] != len(pairs)
-            or not set(left) <= index.compared):
+    if pairs is None or not set(left) <= index.compared:
         return False
+    partial = bool(index.head.get("similar_pairs_at_least")) or index.head["similar_pairs"] != len(pairs)
     kept = set(left)
     old = [pair for pair in pairs if pair.a in kept and pair.b in kept]
     found = near.find(lambda name: _body_of(batch.outdir / name), limit=MANIFEST_PAIRS, involving=rendered)
     both = sorted([*old, *found.pairs], key=lambda pair: (-pair.score, pair.a, pair.b))
     batch.similar = both[:MANIFEST_PAIRS]
     batch.similar_total = max(len(old) + found.total, len(batch.similar))
-    batch.similar_approximate = found.approximate
+    batch.similar_approximate = found.approximate or partial
     batch.similarity_threshold = threshold
     _warn_pairs(batch, threshold)
     return True

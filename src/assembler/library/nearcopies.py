@@ -463,7 +463,12 @@ class _Search:
             for band in range(K // self.rows):
                 offset = band * width
                 keys = [packed[i * _BYTES + offset:i * _BYTES + offset + width] for i in active]
-                order = sorted(range(len(active)), key=keys.__getitem__)
+                if self.focus is not None:  # ``find(involving=)``: only the runs that hold one of them
+                    wanted = {keys[position] for position, i in enumerate(active) if self.focus[i]}
+                    order = sorted((position for position, key in enumerate(keys) if key in wanted),
+                                   key=keys.__getitem__)
+                else:
+                    order = sorted(range(len(active)), key=keys.__getitem__)
                 members = array(_TYPE)
                 run_lengths = array(_TYPE)
                 for _, group in groupby(order, keys.__getitem__):

@@ -38,7 +38,7 @@ from test_extension import IMPLEMENTATION  # noqa: E402
 
 #: Where the sample is copied: a short, readable path in the dialog's fields.
 SAMPLE = Path(tempfile.gettempdir()) / "述职报告"
-DROPPED = ("分管工作", "中心组学习次数", "研讨发言次数")
+DROPPED = ("参加集中学习次数", "研讨发言次数", "撰写心得体会篇数")
 
 
 def sample_copy() -> dict[str, object]:

@@ -358,3 +358,26 @@ def test_a_rerun_reuses_the_plans_of_unchanged_rows(lib, tmp_path, monkeypatch):
     planned.clear()
     (out / CACHE).write_bytes(b"assembler-plans/1\n" + b"\0" * 40)  # damaged: planning again, no harm
     assert build(lib, out, common={"网格村": "北村"}).changes()["unchanged"] == 12 and len(planned) == 12
+
+
+def test_a_same_size_edit_is_seen_though_hashes_are_skipped_by_size_and_mtime(lib, tmp_path, monkeypatch):
+    """A rerun reads no report whose size and mtime are as recorded, yet an edit of the same size
+    (a new mtime) is still protected."""
+    people_file(lib)
+    out = tmp_path / "out"
+    build(lib, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["reports"][1]
+    target = out / entry["file"]
+    assert (entry["size"], entry["mtime_ns"]) == (target.stat().st_size, target.stat().st_mtime_ns)
+    data = bytearray(target.read_bytes())
+    data[-30] ^= 0xFF  # same size, other bytes
+    target.write_bytes(bytes(data))
+    hashed: list[int] = []
+    import assembler.build.incremental as incremental
+
+    real = incremental.file_digest
+    monkeypatch.setattr(incremental, "file_digest", lambda data: hashed.append(len(data)) or real(data))
+    batch = build(lib, out)
+    assert changes(batch)["protected"] == ["人员01"] and len(hashed) == 1  # only the edited file was read
+    assert target.read_bytes() == bytes(data)

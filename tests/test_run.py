@@ -175,3 +175,23 @@ def test_a_name_on_two_rows_asks_which(mini, tmp_path):
         pipeline.find_person(mini, people, {}, "王建国")
     assert "第1行" in info.value.message and "第3行" in info.value.message and "--person" in info.value.message
     assert pipeline.find_person(mini, people, {}, "3").row == 3
+
+
+def test_a_rerun_that_renders_one_report_compares_it_with_all(sample, tmp_path):
+    """Only the pairs with the report rendered again are searched; the others come from the last
+    manifest, and together they are exactly what a full comparison of the folder finds."""
+    common = pipeline.common_values(vars_file=EXAMPLES / "vars.yaml")
+    out = tmp_path / "out"
+    people = same_report_people(tmp_path / "all.json", 9)
+    pipeline.build(sample, people, out, common=common, variant=1)
+    rows = json.loads(people.read_text(encoding="utf-8"))
+    rows[3]["调研课题"] = "完全不同的课题：山区道路养护与应急通行保障机制建设"
+    people.write_text(json.dumps(rows, ensure_ascii=False, default=str), encoding="utf-8")
+    again = pipeline.build(sample, people, out, common=common, variant=1)
+    assert [r.status for r in again.reports].count("written") == 1 and again.reports[3].status == "written"
+    expected = compare(read_reports(out), threshold=again.similarity_threshold)
+    assert again.similar_total == len(expected) and not again.similar_approximate
+    assert [(p.a, p.b, round(p.score, 6)) for p in again.similar] == \
+           [(Path(p.a).name, Path(p.b).name, round(p.score, 6)) for p in expected]
+    changed = again.reports[3].file.name
+    assert any(changed in (p.a, p.b) for p in again.similar)  # still a near copy of its colleagues

@@ -59,6 +59,7 @@ class Recorded:
     commit: str | None = None
     dirty: bool | None = None
     sketch: bytes | None = None  # the near-copy sketch (``nearcopies.Sketch``: size, then values)
+    stat: tuple[int, int] | None = None  # (size, mtime_ns) of the file as written: see ``decide``
 
 
 def _raw(hex_digest: Any) -> bytes | None:
@@ -91,14 +92,22 @@ class ReportIndex:
         return iter(self._records)
 
     def add(self, name: str, fingerprint: Any, sha256: Any, *, chars: Any = None, commit: Any = None,
-            dirty: Any = None, sketch: Any = None) -> None:
+            dirty: Any = None, sketch: Any = None, size: Any = None, mtime_ns: Any = None) -> None:
         fp, digest = _raw(fingerprint), _raw(sha256)
         if fp is None or digest is None:
             return
         commit = self._strings.setdefault(commit, commit) if isinstance(commit, str) else None
+        stat = (size, mtime_ns) if type(size) is int and type(mtime_ns) is int else None
         record = Recorded(fp, digest, chars if isinstance(chars, int) else None, commit,
-                          dirty if isinstance(dirty, bool) else None, decode_sketch(sketch))
+                          dirty if isinstance(dirty, bool) else None, decode_sketch(sketch), stat)
         self._records.setdefault(name, []).append(record)
+
+    def digest_by_stat(self, name: str, stat: tuple[int, int]) -> str | None:
+        """The digest recorded for a file of this size and mtime (ns), if a build recorded one."""
+        for record in reversed(self._records.get(name, ())):
+            if record.stat == stat:
+                return record.sha256.hex()
+        return None
 
     def match(self, name: str, sha256: str) -> Recorded | None:
         """The record whose bytes the file still has (``None``: edited, or never ours)."""
@@ -120,7 +129,7 @@ class ReportIndex:
             index.add(name, entry.get("fingerprint"), entry.get("sha256"), chars=entry.get("chars"),
                       commit=provenance.get("library_commit") if isinstance(provenance, dict) else None,
                       dirty=provenance.get("library_dirty") if isinstance(provenance, dict) else None,
-                      sketch=entry.get("sketch"))
+                      sketch=entry.get("sketch"), size=entry.get("size"), mtime_ns=entry.get("mtime_ns"))
             if name in index:
                 index.in_manifest.add(name)
             if entry.get("status") != "failed" and entry.get("change") != KEPT:
@@ -270,6 +279,7 @@ class Decision:
     edited: str | None = None  # protected: the hand-edited file left alone
     recorded: Recorded | None = None  # unchanged: what the build that wrote it recorded
     sha256: str | None = None  # unchanged: the file's digest
+    stat: tuple[int, int] | None = None  # unchanged: the file's (size, mtime_ns)
 
 
 def new_version_name(name: str, number: int) -> str:
@@ -280,13 +290,33 @@ def new_version_name(name: str, number: int) -> str:
     return f"{stem}{mark}{dot}{suffix}"
 
 
-def _digest_of(path: Path) -> str | None:
+def _digest_of(path: Path, index: ReportIndex, name: str) -> tuple[str | None, tuple[int, int] | None]:
+    """The file's SHA-256, or ``None`` when there is no file (``""``: there but unreadable), and its
+    (size, mtime_ns) as seen before it was read.
+
+    A file whose size and mtime (ns) are those a build recorded for it is taken to have the bytes
+    recorded, without reading it: an unchanged rerun of ten thousand reports need not hash them
+    all. Word, Writer or any editor saving the file sets a new mtime, so a hand edit is still seen.
+    Limitation: an edit that keeps the size and puts the mtime back exactly (``touch -d``, a copy
+    keeping times, a filesystem with coarse times written to within the same tick) goes unseen;
+    ``--force`` does not trust the times and reads every file.
+    """
     try:
-        return file_digest(path.read_bytes())
+        found = path.stat()
     except FileNotFoundError:
-        return None
+        return None, None
     except OSError:
-        return ""  # there but unreadable: not ours to overwrite
+        return "", None
+    stat = (found.st_size, found.st_mtime_ns)
+    known = index.digest_by_stat(name, stat)
+    if known is not None:
+        return known, stat
+    try:
+        return file_digest(path.read_bytes()), stat
+    except FileNotFoundError:
+        return None, None
+    except OSError:
+        return "", None  # there but unreadable: not ours to overwrite
 
 
 def decide(outdir: Path, index: ReportIndex, name: str, fingerprint: str, *, force: bool = False,
@@ -301,7 +331,7 @@ def decide(outdir: Path, index: ReportIndex, name: str, fingerprint: str, *, for
     number = 0
     while True:
         path = outdir / candidate
-        digest = _digest_of(path) if (path.exists() or path.is_symlink()) else None
+        digest, stat = _digest_of(path, index if not force else ReportIndex(), candidate)
         if digest is None:
             return Decision(PROTECTED if edited else CREATED, candidate, True, fingerprint, edited)
         record = index.match(candidate, digest) if digest else None
@@ -310,7 +340,7 @@ def decide(outdir: Path, index: ReportIndex, name: str, fingerprint: str, *, for
         if record is not None:
             if record.fingerprint.hex() == fingerprint and not force:
                 return Decision(PROTECTED if edited else UNCHANGED, candidate, False, fingerprint, edited, record,
-                                digest)
+                                digest, stat)
             return Decision(PROTECTED if edited else UPDATED, candidate, True, fingerprint, edited)
         edited = edited or candidate
         number += 1

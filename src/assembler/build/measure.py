@@ -7,7 +7,7 @@ one write (``stamp_and_read``); only reports a build left as they were are read 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -240,31 +240,69 @@ def compare_batch(batch: BatchResult, near: NearCopies, threshold: float) -> Non
     _warn_pairs(batch, threshold)
 
 
-def same_comparison(batch: BatchResult, threshold: float, index: Any) -> bool:
+def same_comparison(batch: BatchResult, threshold: float, index: Any, names: Collection[str] | None = None) -> bool:
     """A rerun that rendered nothing, over the same reports: the last build's comparison still holds.
 
     Takes its pairs from the old manifest (``index.head``: so an unchanged rerun does not score
     pairs again) when they were found at the same threshold among exactly these reports; else ``False``.
+    ``names``: the batch's report files that did not fail, when the caller knows them (else read from the reports).
     """
+    pairs = _old_pairs(index, threshold)
+    if pairs is None:
+        return False
+    if names is None:
+        names = {report.file.name for report in batch.reports if report.file is not None and report.status != "failed"}
+    if set(names) != index.compared:
+        return False
     head = index.head
-    if head.get("similarity_threshold") != threshold:
-        return False
-    names = {report.file.name for report in batch.reports if report.file is not None and report.status != "failed"}
-    if names != index.compared:
-        return False
-    similar, total = head.get("similar"), head.get("similar_pairs")
-    if not isinstance(similar, list) or not isinstance(total, int):
-        return False
-    try:
-        pairs = [SimilarPair(a=item["a"], b=item["b"], score=item["score"], shared=list(item["shared"]),
-                             containment=item["containment"]) for item in similar]
-    except (KeyError, TypeError):
-        return False
-    batch.similar, batch.similar_total = pairs, total
+    batch.similar, batch.similar_total = pairs, head["similar_pairs"]
     batch.similar_approximate = bool(head.get("similar_pairs_at_least"))
     batch.similarity_threshold = threshold
     _warn_pairs(batch, threshold)
     return True
+
+
+def compare_changed(batch: BatchResult, near: NearCopies, threshold: float, index: Any, *,
+                    left: Collection[str], rendered: Collection[str]) -> bool:
+    """A rerun that rendered a few reports (``rendered``) and left the rest (``left``): only the pairs
+    with a report rendered are searched; the pairs between reports left are the last build's.
+
+    Only when the last build compared at the same threshold and compared every report left; else
+    ``False`` (compare all). The pairs between two reports left are those a full comparison finds
+    again: their texts, and so their exact scores, are the same (the search for them is the same,
+    too, pair by pair). When the last comparison was a lower bound (a cap reached) or listed fewer
+    pairs than it counted (``MANIFEST_PAIRS``), so is this one (``similar_approximate``): the count
+    is then of the pairs known, and pairs it left unlisted may be missing from the list.
+    """
+    pairs = _old_pairs(index, threshold)
+    if pairs is None or not set(left) <= index.compared:
+        return False
+    partial = bool(index.head.get("similar_pairs_at_least")) or index.head["similar_pairs"] != len(pairs)
+    kept = set(left)
+    old = [pair for pair in pairs if pair.a in kept and pair.b in kept]
+    found = near.find(lambda name: _body_of(batch.outdir / name), limit=MANIFEST_PAIRS, involving=rendered)
+    both = sorted([*old, *found.pairs], key=lambda pair: (-pair.score, pair.a, pair.b))
+    batch.similar = both[:MANIFEST_PAIRS]
+    batch.similar_total = max(len(old) + found.total, len(batch.similar))
+    batch.similar_approximate = found.approximate or partial
+    batch.similarity_threshold = threshold
+    _warn_pairs(batch, threshold)
+    return True
+
+
+def _old_pairs(index: Any, threshold: float) -> list[SimilarPair] | None:
+    """The near-copy pairs of the last build into the folder (``index.head``), if it compared at ``threshold``."""
+    head = index.head
+    if head.get("similarity_threshold") != threshold:
+        return None
+    similar, total = head.get("similar"), head.get("similar_pairs")
+    if not isinstance(similar, list) or not isinstance(total, int):
+        return None
+    try:
+        return [SimilarPair(a=item["a"], b=item["b"], score=item["score"], shared=list(item["shared"]),
+                            containment=item["containment"]) for item in similar]
+    except (KeyError, TypeError):
+        return None
 
 
 def _warn_pairs(batch: BatchResult, threshold: float) -> None:

@@ -86,17 +86,21 @@ class PlanCache:
         return len(self._offsets)
 
     def get(self, key: bytes) -> Any:
+        return self.get_record(key)[0]
+
+    def get_record(self, key: bytes) -> tuple[Any, bytes | None]:
+        """The plan and its pickled bytes (which the next cache can take as they are), or ``(None, None)``."""
         found = self._offsets.get(key)
         if found is None or self._file is None:
-            return None
+            return None, None
         self._file.seek(found[0])
         data = self._file.read(found[1])
         if len(data) != found[1]:
-            return None
+            return None, None
         try:
-            return pickle.loads(data)  # our own file, written by the build before
+            return pickle.loads(data), data  # our own file, written by the build before
         except Exception:  # noqa: BLE001 - a damaged record: plan the row again
-            return None
+            return None, None
 
     def close(self) -> None:
         if self._file is not None:
@@ -111,8 +115,10 @@ class PlanCacheWriter:
         self._file = tempfile.TemporaryFile(prefix="assembler-plans-")
         self._file.write(_MAGIC + key)
 
-    def add(self, key: bytes, plan: Any) -> None:
-        data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+    def add(self, key: bytes, plan: Any, data: bytes | None = None) -> None:
+        """``data``: the plan already pickled (taken from the last cache), so not pickled again."""
+        if data is None:
+            data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
         self._file.write(_RECORD.pack(len(data), key) + data)
 
     def save(self, outdir: Path) -> None:

@@ -52,6 +52,7 @@ class ReportResult:
     sha256: str | None = None  # build only: the bytes of the file as written
     edited: Path | None = None  # protected: the file edited by hand, left alone beside ``file``
     sketch: str | None = None  # build only: the near-copy sketch (see incremental.encode_sketch)
+    stat: tuple[int, int] | None = None  # build only: (size, mtime_ns) of the file as written (see incremental)
 
     def to_json(self, outdir: Path) -> dict[str, Any]:
         data = {
@@ -74,6 +75,8 @@ class ReportResult:
         if self.fingerprint is not None:
             data["fingerprint"] = self.fingerprint
             data["sha256"] = self.sha256
+            if self.stat is not None:
+                data["size"], data["mtime_ns"] = self.stat
         if self.edited is not None:
             data["edited"] = self.edited.name
         if self.sketch is not None:
@@ -109,24 +112,40 @@ class BatchResult:
     #: Report files in the folder that this run's people do not have (see ``incremental.KEPT``):
     #: left alone, and still described by manifest.json.
     kept: list[str] = field(default_factory=list)
+    #: ``_tally`` of spooled reports, with the version of the spool it was taken at.
+    _tallied: tuple[object, int, tuple[dict[str, int], dict[str, int]]] | None = \
+        field(default=None, init=False, repr=False, compare=False)
 
     def changes(self) -> dict[str, int]:
         """Reports per change (created, updated, unchanged, protected, kept): a build's summary."""
-        from .incremental import CHANGES, KEPT
+        from .incremental import KEPT
 
-        counts = dict.fromkeys(CHANGES, 0)
-        for report in self.reports:
-            if report.change is not None and report.status != "failed":
-                counts[report.change] += 1
+        counts = dict(self._tally()[1])
         counts[KEPT] = len(self.kept)
         return counts
 
     def counts(self) -> dict[str, int]:
         """Reports per status (written, skipped, failed), without holding them all."""
-        counts = dict.fromkeys(("written", "skipped", "failed"), 0)
+        return dict(self._tally()[0])
+
+    def _tally(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Statuses and changes in one pass; a spooled batch's (each pass unpickles every report)
+        is kept until the spool changes."""
+        from .incremental import CHANGES
+
+        version = getattr(self.reports, "version", None)
+        cached = self._tallied
+        if isinstance(version, int) and cached is not None and cached[0] is self.reports and cached[1] == version:
+            return cached[2]
+        statuses = dict.fromkeys(("written", "skipped", "failed"), 0)
+        changes = dict.fromkeys(CHANGES, 0)
         for report in self.reports:
-            counts[report.status] = counts.get(report.status, 0) + 1
-        return counts
+            statuses[report.status] = statuses.get(report.status, 0) + 1
+            if report.change is not None and report.status != "failed":
+                changes[report.change] += 1
+        if isinstance(version, int):
+            self._tallied = (self.reports, version, (statuses, changes))
+        return statuses, changes
 
     @property
     def failed(self) -> list[ReportResult]:

@@ -32,6 +32,7 @@ from .measure import (
     StampAndMeasure,
     StrictAfter,
     compare_batch,
+    compare_changed,
     measured_before,
     near_copies,
     note_measure,
@@ -215,6 +216,7 @@ class _Assembled:
         if not decided.render:
             result.status = "skipped"
             result.sha256 = decided.sha256
+            result.stat = decided.stat
             recorded = decided.recorded
             if recorded is not None:
                 result.chars = recorded.chars
@@ -228,6 +230,7 @@ class _Assembled:
 
     def written(self, result: ReportResult, value: Any) -> None:
         measured, result.sha256 = value
+        result.stat = file_stat(result.file)
         note_measure(result, measured, self.project.rules, self.near)
 
     def final(self, position: int, result: ReportResult) -> None:  # skipped reports enter ``near`` in order
@@ -238,6 +241,17 @@ class _Assembled:
             raw = decided.recorded.sketch if decided is not None and decided.recorded is not None else None
             note_measure(result, (ReportMeasure(result.chars, sketch_of(raw)), None),
                          self.project.rules, self.near)
+
+
+def file_stat(path: Path | None) -> tuple[int, int] | None:
+    """(size, mtime_ns) of a report just written, for the manifest (``incremental._digest_of``)."""
+    if path is None:
+        return None
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_size, found.st_mtime_ns
 
 
 class _Finish:
@@ -268,11 +282,11 @@ class _PlanReuse:
 
     def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]) -> PersonPlan:
         key = row_key(self.key, row)
-        plan = self.cache.get(key)
+        plan, data = self.cache.get_record(key)
         if plan is None:
             plan = plan_row(project, people, row, common)
         if self.writer is not None:
-            self.writer.add(key, plan)
+            self.writer.add(key, plan, data)  # pickled before any change to the plan (taken as planned)
         return plan  # type: ignore[no-any-return]
 
     def save(self, outdir: Path) -> None:
@@ -344,8 +358,13 @@ def build(
                             strict_style=style is not None and style.severity == "error")
         if dry_run:
             return batch
-        rendered = sum(1 for decision in kind.decisions if decision is not None and decision.render)
-        if near is not None and not (rendered == 0 and not kind.kept and same_comparison(batch, threshold, index)):
+        if near is not None and not kind.kept:
+            rendered = [decision.target for decision in kind.decisions if decision is not None and decision.render]
+            left = [decision.target for decision in kind.decisions if decision is not None and not decision.render]
+            if not (same_comparison(batch, threshold, index, left) if not rendered else
+                    compare_changed(batch, near, threshold, index, left=left, rendered=rendered)):
+                compare_batch(batch, near, threshold)
+        elif near is not None:
             compare_batch(batch, near, threshold)
         write_records(batch, manifest_data(batch, project=project, people=people_path))
         drop_journal(outdir)  # the manifest now holds what it said

@@ -48,7 +48,7 @@ import math
 import zlib
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from itertools import groupby, repeat
 from operator import and_, eq, mul, rshift
@@ -219,16 +219,24 @@ class NearCopies:
 
     # ------------------------------------------------------------------ find
 
-    def find(self, text_of: Callable[[str], str | None], *, limit: int = 1000) -> NearCopyResult:
+    def find(self, text_of: Callable[[str], str | None], *, limit: int = 1000,
+             involving: Collection[str] | None = None) -> NearCopyResult:
         """The pairs at least ``threshold`` alike, exactly scored, highest first, at most ``limit`` of them.
 
         ``text_of(key)`` gives a report's body again (``None``: unreadable, its pairs are dropped
         and not counted); it is asked only for reports in candidate pairs, each once where the
         cache allows. ``total`` counts every pair found; when a cap was reached (``approximate``)
         it adds the pairs left unscored whose estimate reaches the threshold: a lower bound.
+
+        ``involving``: only the pairs with at least one of these keys (a rerun that rendered a few
+        reports again keeps the other pairs from its last comparison); the search is the same, the
+        other candidates are passed over before they cost an estimate or a read.
         """
         self.reads = 0
         search = _Search(self)
+        if involving is not None:
+            wanted = set(involving)
+            search.focus = bytes(key in wanted for key in self._keys)
         candidates = search.candidates(max(HEAP_PER_LIMIT * limit, HEAP_MIN))
         found, unscored = self._rescore(candidates, text_of)
         found.sort(key=lambda p: (-p.score, p.a, p.b))
@@ -405,6 +413,7 @@ class _Search:
         self.estimated = 0  # pairs passed over (heap full) whose estimate reaches the threshold
         self.packed = b""  # the values as bytes, while candidates() runs
         self.has_empty = b""  # per report: has it empty bins (then both-empty bins are not counted)
+        self.focus: bytes | None = None  # per report: pairs must have one of these (``find(involving=)``)
 
     def candidates(self, capacity: int) -> list[tuple[float, int, int]]:
         """The best ``capacity`` pairs ``(estimate, i, j)`` (i < j) that pass the estimate, by estimate."""
@@ -425,6 +434,8 @@ class _Search:
             for length in run_lengths:
                 run = members[start:start + length].tolist()
                 start += length
+                if self.focus is not None and not any(self.focus[i] for i in run):
+                    continue  # ``find(involving=)``: no pair of this run has one of them
                 if length - 1 > window and self.rows:
                     run.sort(key=lambda i: self._rotated(packed, i, band))
                 if not self._run(run, band, window, fingerprints, heap, capacity, budget):
@@ -452,7 +463,12 @@ class _Search:
             for band in range(K // self.rows):
                 offset = band * width
                 keys = [packed[i * _BYTES + offset:i * _BYTES + offset + width] for i in active]
-                order = sorted(range(len(active)), key=keys.__getitem__)
+                if self.focus is not None:  # ``find(involving=)``: only the runs that hold one of them
+                    wanted = {keys[position] for position, i in enumerate(active) if self.focus[i]}
+                    order = sorted((position for position, key in enumerate(keys) if key in wanted),
+                                   key=keys.__getitem__)
+                else:
+                    order = sorted(range(len(active)), key=keys.__getitem__)
                 members = array(_TYPE)
                 run_lengths = array(_TYPE)
                 for _, group in groupby(order, keys.__getitem__):
@@ -500,7 +516,7 @@ class _Search:
         in both it would need ``cuts[K - e] + e >= cuts[K]``); one that could not enter the full
         heap is only counted; the rest get their estimate from the values themselves.
         """
-        rows, sizes, threshold = self.rows, self.sizes, self.threshold
+        rows, sizes, threshold, focus = self.rows, self.sizes, self.threshold, self.focus
         first = self.cuts[K]
         earlier = band * rows  # bins of the bands before this one
         block = b"".join([fingerprints[i * K:(i + 1) * K] for i in run])
@@ -519,6 +535,8 @@ class _Search:
                 if matches < first:
                     continue
                 b = run[position + 1 + offset]
+                if focus is not None and not (focus[a] or focus[b]):
+                    continue
                 size_b = sizes[b]
                 if (size_a / size_b if size_a < size_b else size_b / size_a) < threshold:
                     continue  # as similarity.similar_pair: the Jaccard index is at most small / large

@@ -218,6 +218,13 @@ def _indented(value: Any, newline: str) -> str:  # noqa: C901, PLR0911 - one bra
         return ("[" + inner + ("," + inner).join(
             [_encode_str(item) if isinstance(item, str) else _indented(item, inner) for item in value])
                 + newline + "]")
+    scalar = _scalar(value)
+    return _encode_str(str(value)) if scalar is None else scalar  # ``default=str``
+
+
+def _scalar(value: Any) -> str | None:
+    """A JSON literal or number as ``json`` writes it (also how it turns such a dict key into a string);
+    None for anything else."""
     if value is None:
         return "null"
     if value is True:
@@ -228,7 +235,7 @@ def _indented(value: Any, newline: str) -> str:  # noqa: C901, PLR0911 - one bra
         return int.__repr__(value)
     if isinstance(value, float):
         return _float(value)
-    return _encode_str(str(value))  # ``default=str``
+    return None
 
 
 def _float(value: float) -> str:
@@ -245,16 +252,9 @@ def _key(key: Any) -> str:
     """A dict key as ``json`` turns it into a string (else the same ``TypeError``)."""
     if isinstance(key, str):
         return key
-    if isinstance(key, float):
-        return _float(key)
-    if key is True:
-        return "true"
-    if key is False:
-        return "false"
-    if key is None:
-        return "null"
-    if isinstance(key, int):
-        return int.__repr__(key)
+    scalar = _scalar(key)
+    if scalar is not None:
+        return scalar
     raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
 
 

@@ -100,8 +100,8 @@ def main() -> None:
         with clerk_writer(settings, give=(SAMPLE,)) as (office, screen):
             layout = dialog_layout()
             # 1. The dialog, the mouse over a snippet: its tooltip (variables, condition in words).
-            document = open_writer(office)
-            window = open_dialog(office, screen, document)
+            frame = open_writer(office, screen)
+            window = open_dialog(office, screen, frame)
             x, y, width, height = screen.geometry(window)
             row_y = layout.ROW_TOP + args.hover_row * layout.ROW_HEIGHT + layout.ROW_HEIGHT // 2
             for nudge in (0, 4):  # a second small move: the tooltip opens on a motion over the row
@@ -117,7 +117,7 @@ def main() -> None:
             # 2. The failure summary: 批量生成 with a people file that lacks three columns.
             office.settings_file.write_text(json.dumps({**settings, "people": str(SAMPLE / "examples" / "缺列的人员表.xlsx")},
                                                        ensure_ascii=False), encoding="utf-8")
-            window = open_dialog(office, screen, document)
+            window = open_dialog(office, screen, frame)
             before = windows(screen, TITLE)
             pressed = click_later(office, "batch")
             deadline = time.monotonic() + 60
@@ -134,17 +134,18 @@ def main() -> None:
             pressed.join(30)
             click_later(office, "close").join(30)
 
-            # 3. A report in her Writer: built by the library as the dialog builds it, opened in Writer.
-            from assembler import pipeline
 
-            project = pipeline.load_project(SAMPLE / "examples" / "rules.yaml", SAMPLE / "examples" / "checklist.md")
-            batch = pipeline.build(project, SAMPLE / "examples" / "people.xlsx", SAMPLE / "报告",
-                                   common=pipeline.common_values((), SAMPLE / "examples" / "vars.yaml"), jobs=1,
-                                   only=lambda plan: plan.row == 2)
-            [written] = batch.written
-            office.give(SAMPLE)
-            frame = document.getCurrentController().getFrame()  # the screen-filling window, reused
-            frame.loadComponentFromURL(written.file.as_uri(), "_self", 0, ())
+        # 3. A report in her Writer: built by the library as the dialog builds it, opened by her Writer
+        # as a double-click would open it.
+        from assembler import pipeline
+
+        project = pipeline.load_project(SAMPLE / "examples" / "rules.yaml", SAMPLE / "examples" / "checklist.md")
+        batch = pipeline.build(project, SAMPLE / "examples" / "people.xlsx", SAMPLE / "报告",
+                               common=pipeline.common_values((), SAMPLE / "examples" / "vars.yaml"), jobs=1,
+                               only=lambda plan: plan.row == 2, force=True)
+        [written] = batch.written
+        with clerk_writer(settings, give=(SAMPLE,), document=written.file) as (office, screen):
+            open_writer(office, screen)
             time.sleep(4)
             screen.shoot(args.out / "report-in-writer.png")
             print(f"已保存 {args.out / 'report-in-writer.png'}")

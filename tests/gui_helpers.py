@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,7 +60,8 @@ class Screen:
     def find_window(self, title: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"],
+            pattern = title if title.startswith(".*") else f"^{title}$"
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", pattern],
                                    capture_output=True, text=True,
                                    env={**os.environ, "DISPLAY": self.display}).stdout.split()
             if found:
@@ -90,11 +92,19 @@ class Screen:
 
 
 @contextmanager
-def clerk_writer(settings: dict[str, Any] | None = None, give: tuple[Path, ...] = ()) -> Iterator[tuple[Office, Screen]]:
-    """A fresh profile with the .oxt, Writer (gtk3, Chinese) on a 1366×768 screen, tips off."""
+def clerk_writer(settings: dict[str, Any] | None = None, give: tuple[Path, ...] = (),
+                 document: Path | None = None) -> Iterator[tuple[Office, Screen]]:
+    """A fresh profile with the .oxt, Writer (gtk3, Chinese) on a 1366×768 screen, tips off.
+
+    Writer opens its window itself, at start, with a new text document or ``document``, as when she
+    starts it from her menu or double-clicks a report. Loading a document over the UNO bridge
+    instead runs the load on a bridge thread, where the gtk3 plug-in's clipboard query for the
+    paste button spins GLib's main loop off the main thread and hangs the office (seen here)."""
     workdir = _workdir("assembler-gui-")
     screen = Screen()
-    office = Office(workdir, env={"DISPLAY": screen.display, **GUI_ENV}, headless=False)
+    _list_for_watchdog(screen.proc.pid, workdir)
+    opening = ("--writer",) if document is None else ("--writer", str(document))
+    office = Office(workdir, env={"DISPLAY": screen.display, **GUI_ENV}, headless=False, opening=opening)
     try:
         office.install(build_oxt(workdir / OXT_NAME))
         if settings is not None:
@@ -105,11 +115,66 @@ def clerk_writer(settings: dict[str, Any] | None = None, give: tuple[Path, ...] 
         for path in give:
             office.give(path)
         office.start()
+        assert office.proc is not None
+        _list_for_watchdog(office.proc.pid, workdir)
         yield office, screen
     finally:
         office.stop()
         screen.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+PIDS_ENV = "GUI_SESSION_PIDS"
+SESSION = Path(__file__).with_name("gui_session.py")
+
+
+def _list_for_watchdog(pid: int, workdir: Path) -> None:
+    """Inside ``run_session``: name a process group (Xvfb's, the office's) that the watchdog kills."""
+    listing = os.environ.get(PIDS_ENV)
+    if listing:
+        with open(listing, "a", encoding="utf-8") as handle:
+            handle.write(f"{pid} {workdir}\n")
+
+
+def run_session(scenario: str, timeout: float = 300) -> dict[str, Any]:
+    """Run a scenario of ``gui_session.py`` in a process of its own, with a deadline (see there)."""
+    workdir = _workdir("assembler-gui-session-")
+    try:
+        result, listing = workdir / "result.json", workdir / "pids"
+        listing.touch()
+        child = subprocess.Popen([sys.executable, str(SESSION), scenario, str(result)],
+                                 env={**os.environ, PIDS_ENV: str(listing)}, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            output, _ = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            logs = []
+            for line in listing.read_text(encoding="utf-8").splitlines():
+                pid, folder = line.split(" ", 1)
+                log = Path(folder) / "soffice.log"
+                if log.exists():
+                    logs.append(log.read_text(errors="replace")[-4000:])
+                _kill_group(int(pid))
+            _kill_group(child.pid)
+            output, _ = child.communicate()
+            for line in listing.read_text(encoding="utf-8").splitlines():
+                shutil.rmtree(line.split(" ", 1)[1], ignore_errors=True)
+            raise AssertionError(f"GUI session {scenario} did not finish in {timeout} s (killed):\n"
+                                 f"{output[-4000:]}\n{''.join(logs)}") from None
+        assert child.returncode == 0, output[-8000:]
+        loaded: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+        return loaded
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _kill_group(pid: int) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        time.sleep(1)
 
 
 def quiet_first_start(profile: Path) -> None:
@@ -125,22 +190,23 @@ def quiet_first_start(profile: Path) -> None:
     settings.write_text(text.replace("</oor:items>", item + "</oor:items>", 1), encoding="utf-8")
 
 
-def open_writer(office: Office, url: str = "private:factory/swriter") -> Any:
-    """A Writer window filling the screen, as a desktop's window manager would show it maximised
-    (Xvfb has no window manager)."""
-    document = office.desktop().loadComponentFromURL(url, "_blank", 0, ())
-    window = document.getCurrentController().getFrame().getContainerWindow()
+def open_writer(office: Office, screen: Screen) -> Any:
+    """The Writer window the office opened at start, filling the screen as a desktop's window
+    manager would show it maximised (Xvfb has none); its frame. Sized with xdotool, not through
+    UNO: only reading calls cross the bridge while the office's main thread draws."""
+    window = screen.find_window(".* - LibreOffice Writer", timeout=120)
     for _ in range(2):  # the first start maps the window late: size it again once it is up
+        screen.run("xdotool", "windowmove", window, "0", "0", "windowsize", window, str(SCREEN[0]), str(SCREEN[1]))
         time.sleep(1.5)
-        window.setVisible(True)
-        window.setPosSize(0, 0, SCREEN[0], SCREEN[1], 15)  # 15 = PosSize.POSSIZE
-    time.sleep(1)
-    return document
+    deadline = time.monotonic() + 60
+    while (frame := office.desktop().getCurrentFrame()) is None:
+        assert time.monotonic() < deadline, "Writer has no current frame"
+        time.sleep(0.5)
+    return frame
 
 
-def open_dialog(office: Office, screen: Screen, document: Any) -> str:
+def open_dialog(office: Office, screen: Screen, frame: Any) -> str:
     """The menu command on a Writer window; the dialog's X window id."""
-    frame = document.getCurrentController().getFrame()
     helper = office.ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", office.ctx)
     helper.executeDispatch(frame, MENU_URL, "", 0, ())
     window = screen.find_window(TITLE)

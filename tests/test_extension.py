@@ -120,9 +120,11 @@ def _free_port() -> int:
 class Office:
     """One soffice process with its own profile, run as an ordinary user, reached over UNO."""
 
-    def __init__(self, workdir: Path, *, env: dict[str, str] | None = None, headless: bool = True) -> None:
+    def __init__(self, workdir: Path, *, env: dict[str, str] | None = None, headless: bool = True,
+                 opening: tuple[str, ...] = ()) -> None:
         self.workdir = workdir
         self.headless = headless
+        self.opening = opening  # what the office opens itself at start (e.g. --writer); else --nodefault
         self.profile = workdir / "profile"
         self.home = workdir / "home"
         self.tmp = workdir / "tmp"
@@ -197,8 +199,8 @@ class Office:
         log = (self.workdir / "soffice.log").open("wb")
         self.proc = subprocess.Popen(
             [*self.as_user(), "soffice", *(["--headless", "--invisible"] if self.headless else []),
-             "--norestore", "--nologo", "--nodefault", f"-env:UserInstallation={self.profile_url}",
-             f"--accept={accept}"],
+             "--norestore", "--nologo", *(self.opening or ("--nodefault",)),
+             f"-env:UserInstallation={self.profile_url}", f"--accept={accept}"],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
@@ -786,28 +788,12 @@ def test_plain_profile_with_the_oxt_exports_the_cli_fonts() -> None:
 def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> None:
     """Her screen: the dialog's outer size and every control, read back through UNO after layout,
     lie on a 1366×768 screen (and within 1280×720 less a title bar), with the sample library loaded."""
-    from gui_helpers import SCREEN, clerk_writer, gui_missing, measure, open_dialog, open_writer
+    from gui_helpers import SCREEN, gui_missing, run_session
 
     missing = gui_missing()
     assert missing is None, f"{missing}：请运行 bash scripts/setup.sh --full"
-    sample = _workdir("assembler-gui-sample-")
-    try:
-        for name in ("examples", "snippets"):
-            shutil.copytree(ROOT / name, sample / name)
-        settings = {"rules": str(sample / "examples" / "rules.yaml"), "people": str(sample / "examples" / "people.xlsx"),
-                    "vars": str(sample / "examples" / "vars.yaml"), "outdir": str(sample / "out")}
-        with clerk_writer(settings, give=(sample,)) as (office, screen):
-            document = open_writer(office)
-            layout = document.getCurrentController().getFrame().LayoutManager
-            toolbars = [element.ResourceURL for element in layout.getElements()]
-            # The live toolbar's buttons, by their accessible names (merged items are not in its settings).
-            bar = layout.getElement("private:resource/toolbar/standardbar").getRealInterface().getAccessibleContext()
-            commands = [bar.getAccessibleChild(index).getAccessibleContext().getAccessibleName()
-                        for index in range(bar.getAccessibleChildCount())]
-            open_dialog(office, screen, document)
-            sizes = measure(office)
-    finally:
-        shutil.rmtree(sample, ignore_errors=True)
+    sizes = run_session("dialog_on_her_screen")
+    toolbars, commands = sizes["toolbars"], sizes["standardbar"]
     x, y, width, height = sizes["dialog"]
     print(json.dumps(sizes, ensure_ascii=False))
     assert abs(sizes["work_area"][2] - SCREEN[0]) <= 1 and abs(sizes["work_area"][3] - SCREEN[1]) <= 1
@@ -818,9 +804,25 @@ def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> 
         assert cx >= 0 and cy >= 0 and cx + cw <= width and cy + ch <= height, (name, sizes["controls"][name])
     for name in ("generate_open", "batch", "save_checklist", "tick_all", "tick_none", "progress", "status", "close"):
         assert name in sizes["controls"], name
+    # Her remembered settings came back: the sample's rules, its snippets and its people are listed.
+    assert sizes["rules"].endswith("rules.yaml") and sizes["rows"] >= 10 and sizes["people"] >= 3, sizes
     # The toolbar button sits in Writer's standard toolbar; no add-on toolbar floats over the menu.
     assert "述职报告助手…" in commands, commands
     assert not [url for url in toolbars if "addon" in url.lower()], toolbars
     # The Chinese interface really is on (gtk3 draws the labels with the zh-CN UI font): the dialog
     # is larger than the same AppFont units would be under the gen plug-in's default font.
     assert width > 900
+
+
+def test_a_stuck_gui_session_is_killed_with_its_screen_and_fails_the_test() -> None:
+    """The watchdog: a GUI session that never returns costs one failed test, not the CI run, and
+    leaves no process behind."""
+    from gui_helpers import run_session
+
+    if shutil.which("Xvfb") is None:
+        pytest.fail("缺少 Xvfb：请运行 bash scripts/setup.sh --full")
+    with pytest.raises(AssertionError, match="did not finish in 5 s") as failure:
+        run_session("stuck", timeout=5)
+    screen_pid = int(re.search(r"screen (\d+)", str(failure.value)).group(1))  # type: ignore[union-attr]
+    with pytest.raises(ProcessLookupError):
+        os.kill(screen_pid, 0)

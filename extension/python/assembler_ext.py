@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 
 import uno
 import unohelper
-from com.sun.star.awt import XActionListener, XAdjustmentListener, XItemListener, XTopWindowListener
+from com.sun.star.awt import XActionListener, XAdjustmentListener, XCallback, XItemListener, XTopWindowListener
 from com.sun.star.beans import PropertyValue
 from com.sun.star.task import XJobExecutor
 
@@ -1106,7 +1106,7 @@ def run_selftest(ctx: Any, script_path: str) -> None:
 
 def measure_dialog(ctx: Any, result_path: str) -> None:
     """Tests: the shown dialog's outer rectangle and each visible control's, in pixels after layout,
-    and the screen's work area, as the toolkit reports them."""
+    the screen's work area, as the toolkit reports them, and what the dialog lists."""
     def rect(box: Any) -> list[int]:
         return [box.X, box.Y, box.Width, box.Height]
 
@@ -1117,6 +1117,20 @@ def measure_dialog(ctx: Any, result_path: str) -> None:
         result["work_area"] = rect(view.toolkit.getWorkArea())
         result["controls"] = {name: rect(view.dialog.getControl(name).getPosSize())
                               for name in view.model.getElementNames() if view.model.getByName(name).EnableVisible}
+        result["rules"] = view.text("rules_path")
+        result["rows"] = len(view.rows)
+        result["people"] = len(view.people_items())
+    # Writer's toolbars, and the live standard toolbar's buttons by their accessible names (merged
+    # items are not in its settings): read here, on the main thread (see ``Assistant.trigger``).
+    frame = _desktop(ctx).getCurrentFrame()
+    if frame is not None:
+        layout = frame.LayoutManager
+        result["toolbars"] = [str(element.ResourceURL) for element in layout.getElements()]
+        bar = layout.getElement("private:resource/toolbar/standardbar")
+        if bar is not None:
+            access = bar.getRealInterface().getAccessibleContext()
+            result["standardbar"] = [str(access.getAccessibleChild(index).getAccessibleContext().getAccessibleName())
+                                     for index in range(access.getAccessibleChildCount())]
     out = Path(result_path)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
@@ -1151,6 +1165,16 @@ def run_step(controller: Controller, step: dict[str, Any]) -> None:
         raise ValueError(f"unknown step {step!r}")
 
 
+class _MainThreadCall(unohelper.Base, XCallback):
+    """One piece of work for the office's main thread (see ``Assistant.trigger``)."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self.work = work
+
+    def notify(self, data: Any) -> None:
+        self.work()
+
+
 class Assistant(unohelper.Base, XJobExecutor):
     """The UNO component behind the menu entry and the toolbar button."""
 
@@ -1158,16 +1182,34 @@ class Assistant(unohelper.Base, XJobExecutor):
         self.ctx = ctx
 
     def trigger(self, argument: str) -> None:
-        try:
-            if argument.startswith("selftest:"):
-                run_selftest(self.ctx, argument[len("selftest:"):])
-            elif argument.startswith("measure:"):
+        """Everything that touches the shown dialog runs on the office's main thread, posted there
+        through AsyncCallback. A trigger that arrives on another thread (a macro, a script over a
+        UNO bridge, the tests) would otherwise hold a control's lock while waiting for the
+        SolarMutex, as the main thread, holding the SolarMutex, waits for that control's lock to
+        deliver a window event: LibreOffice then hangs with the dialog drawn and Writer black.
+        The self-test builds its dialog unseen and stays on the caller's thread."""
+        if argument.startswith("selftest:"):
+            self.guarded(argument, lambda: run_selftest(self.ctx, argument[len("selftest:"):]))
+            return
+
+        def work() -> None:
+            if argument.startswith("measure:"):
                 measure_dialog(self.ctx, argument[len("measure:"):])
             elif argument.startswith("click:"):  # screenshots: a button of the shown dialog
                 if _ACTIVE is not None and not _ACTIVE.closed:
                     _ACTIVE.click(argument[len("click:"):])
             else:
                 open_dialog(self.ctx)
+
+        try:
+            runner = self.ctx.ServiceManager.createInstanceWithContext("com.sun.star.awt.AsyncCallback", self.ctx)
+            runner.addCallback(_MainThreadCall(lambda: self.guarded(argument, work)), None)
+        except Exception:  # noqa: BLE001 - without the service, run it here as before
+            self.guarded(argument, work)
+
+    def guarded(self, argument: str, work: Callable[[], None]) -> None:
+        try:
+            work()
         except Exception:  # noqa: BLE001 - nothing may escape into the office
             try:
                 _settings, log = _context_files(self.ctx)

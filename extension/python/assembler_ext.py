@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 
 import uno
 import unohelper
-from com.sun.star.awt import XActionListener, XAdjustmentListener, XCallback, XItemListener, XTopWindowListener
+from com.sun.star.awt import XActionListener, XAdjustmentListener, XCallback, XItemListener, XSpinListener, XTopWindowListener
 from com.sun.star.beans import PropertyValue
 from com.sun.star.task import XJobExecutor
 
@@ -210,13 +210,19 @@ def _message_box(ctx: Any, parent: Any, text: str, kind: str) -> None:
 # ----------------------------------------------------------------- the dialog view
 
 TITLE = "述职报告助手"
+#: com.sun.star.awt.PosSize.POSSIZE
+POS_SIZE = 15
 #: Sizes in AppFont units (they scale with the UI font: with gtk3 and the Chinese interface one unit is
 #: about 2.4 px). The whole dialog must fit a 1280×720 screen with a title bar and a panel, so it is
 #: at most about 260 units (≈ 620 px) high; 15 rows of the snippet list show at once, the rest scroll.
 ROW_TOP, ROW_HEIGHT, VISIBLE_ROWS = 36, 11, 15
+#: Rows one notch of the mouse wheel moves the snippet list (as in Writer's own lists).
+WHEEL_ROWS = 3
 BOTTOM = ROW_TOP + VISIBLE_ROWS * ROW_HEIGHT + 6
 WIDTH, HEIGHT = 470, BOTTOM + 50
 LEFT_WIDTH = 252
+#: The snippet pane's left edge and width (AppFont units): the rows sit inside it, the scrollbar beside it.
+PANE_X, PANE_WIDTH = 6, LEFT_WIDTH - 2 - 6
 RIGHT_X = 272
 RIGHT_WIDTH = WIDTH - RIGHT_X - 6
 #: Width of the labels in front of the right column's fields.
@@ -266,6 +272,28 @@ class _ScrollListener(unohelper.Base, XAdjustmentListener):
 
     def adjustmentValueChanged(self, event: Any) -> None:  # noqa: N802
         self.view.scroll_to(event.Value)
+
+    def disposing(self, source: Any) -> None:
+        pass
+
+
+class _WheelListener(unohelper.Base, XSpinListener):
+    """The snippet pane's wheel (and its arrow keys): one notch moves the list by WHEEL_ROWS rows."""
+
+    def __init__(self, view: DialogView) -> None:
+        self.view = view
+
+    def up(self, event: Any) -> None:
+        self.view.scroll_by(-WHEEL_ROWS)
+
+    def down(self, event: Any) -> None:
+        self.view.scroll_by(WHEEL_ROWS)
+
+    def first(self, event: Any) -> None:
+        pass
+
+    def last(self, event: Any) -> None:
+        pass
 
     def disposing(self, source: Any) -> None:
         pass
@@ -327,6 +355,11 @@ class DialogView:
         self.dialog = smgr.createInstanceWithContext("com.sun.star.awt.UnoControlDialog", ctx)
         self.dialog.setModel(self.model)
         self.rows: list[SnippetRow] = []
+        #: The rows' own controls and models: they live in the snippet pane, not in the dialog's model.
+        self.row_controls: dict[str, Any] = {}
+        self.row_models: dict[str, Any] = {}
+        self.on_toggle: Callable[[str], None] | None = None
+        self.pane: Any = None
         self.person_rows: list[int | None] = []
         self.offset = 0
         self.shown = False
@@ -404,11 +437,15 @@ class DialogView:
     def set_text(self, name: str, value: str) -> None:
         self.model.getByName(name).Text = value
 
+    def _control_model(self, name: str) -> Any:
+        """A control's model: a snippet row's (they are not in the dialog's model) or the dialog's."""
+        return self.row_models[name] if name in self.row_models else self.model.getByName(name)
+
     def checked(self, name: str) -> bool:
-        return self.model.getByName(name).State == 1
+        return self._control_model(name).State == 1
 
     def set_checked(self, name: str, value: bool) -> None:
-        self.model.getByName(name).State = 1 if value else 0
+        self._control_model(name).State = 1 if value else 0
 
     def set_status(self, text: str) -> None:
         self.model.getByName("status").Label = text
@@ -430,41 +467,112 @@ class DialogView:
     def set_rows(self, rows: list[SnippetRow], ticked: Iterable[str],
                  on_toggle: Callable[[str], None]) -> None:
         """Replace the snippet list: section headings and one checkbox per snippet."""
-        for row in self.rows:
-            self.model.removeByName(row.control)
+        self._drop_row_controls()
         chosen = set(ticked)
         self.rows = rows
+        self.on_toggle = on_toggle
+        smgr = self.ctx.ServiceManager
+        self.row_models = {}
         for row in rows:
+            kind = "FixedText" if row.snippet_id is None else "CheckBox"
+            model = smgr.createInstanceWithContext(f"com.sun.star.awt.UnoControl{kind}Model", self.ctx)
+            model.Label, model.HelpText = row.text, row.tooltip
             if row.snippet_id is None:
-                self.add("FixedText", row.control, 6, ROW_TOP, LEFT_WIDTH - 12, ROW_HEIGHT - 1,
-                         Label=row.text, FontWeight=150.0, HelpText=row.tooltip)
+                model.FontWeight = 150.0
             else:
-                self.add("CheckBox", row.control, 14, ROW_TOP, LEFT_WIDTH - 20, ROW_HEIGHT - 1,
-                         Label=row.text, HelpText=row.tooltip, State=1 if row.snippet_id in chosen else 0)
-                snippet_id = row.snippet_id
-                self.dialog.getControl(row.control).addItemListener(
-                    _ItemListener(lambda snippet_id=snippet_id: on_toggle(snippet_id)))
+                model.State = 1 if row.snippet_id in chosen else 0
+            self.row_models[row.control] = model
         scroll = self.model.getByName("snippets_scroll")
         extra = max(0, len(rows) - VISIBLE_ROWS)
         scroll.ScrollValueMax = extra + VISIBLE_ROWS
         scroll.VisibleSize = VISIBLE_ROWS
         scroll.ScrollValue = 0
         scroll.EnableVisible = extra > 0
-        self.scroll_to(0)
+        self.offset = 0
+        self._make_row_controls()
+
+    # The snippet pane. UNO's awt has no wheel listener, and in VCL an unhandled wheel over a
+    # checkbox goes up to its parent windows and then to the focused window: a scrollbar, a frame or
+    # a dialog ignores it (tried: VScroll/ScrollTop on the dialog or a frame only move child windows
+    # when their own scrollbar moves). A spin field is the one awt window that turns a wheel notch
+    # over itself or over any of its child windows into an event UNO reports (XSpinListener up/down),
+    # with MouseWheelBehavior ALWAYS even when it has no focus. So the rows are child windows of a
+    # borderless spin field the size of the list: the wheel over any row moves the list.
+
+    def _make_pane(self) -> None:
+        """The pane, once the dialog has its window (rows are child windows of the pane's window)."""
+        if self.pane is not None:
+            return
+        peer = self.dialog.getPeer()
+        descriptor = uno.createUnoStruct("com.sun.star.awt.WindowDescriptor")
+        descriptor.Type = uno.Enum("com.sun.star.awt.WindowClass", "SIMPLE")
+        descriptor.WindowServiceName = "spinfield"
+        descriptor.Parent = peer
+        descriptor.ParentIndex = -1
+        x, y = self._pixels(PANE_X, ROW_TOP)
+        width, height = self._pixels(PANE_WIDTH, VISIBLE_ROWS * ROW_HEIGHT)
+        descriptor.Bounds = uno.createUnoStruct("com.sun.star.awt.Rectangle", x, y, width, height)
+        descriptor.WindowAttributes = uno.getConstantByName("com.sun.star.awt.WindowAttribute.SHOW")
+        self.pane = self.toolkit.createWindow(descriptor)
+        self.pane.setProperty("MouseWheelBehavior",
+                              uno.getConstantByName("com.sun.star.awt.MouseWheelBehavior.SCROLL_ALWAYS"))
+        self.pane.setProperty("BackgroundColor", peer.getProperty("BackgroundColor"))
+        self.pane.addSpinListener(_WheelListener(self))
+        self._make_row_controls()
+
+    def _pixels(self, width: int, height: int) -> tuple[int, int]:
+        size = self.dialog.getPeer().convertSizeToPixel(
+            uno.createUnoStruct("com.sun.star.awt.Size", width, height),
+            uno.getConstantByName("com.sun.star.util.MeasureUnit.APPFONT"))
+        return size.Width, size.Height
+
+    def _make_row_controls(self) -> None:
+        if self.pane is None or self.row_controls:
+            return
+        smgr = self.ctx.ServiceManager
+        for row in self.rows:
+            kind = "FixedText" if row.snippet_id is None else "CheckBox"
+            control = smgr.createInstanceWithContext(f"com.sun.star.awt.UnoControl{kind}", self.ctx)
+            control.setModel(self.row_models[row.control])
+            control.createPeer(self.toolkit, self.pane)
+            if row.snippet_id is not None and self.on_toggle is not None:
+                control.addItemListener(_ItemListener(functools.partial(self.on_toggle, row.snippet_id)))
+            self.row_controls[row.control] = control
+        self.scroll_to(self.offset)
+
+    def _drop_row_controls(self) -> None:
+        for control in self.row_controls.values():
+            control.dispose()
+        self.row_controls = {}
+
+    def scroll_by(self, rows: int) -> None:
+        """The wheel: move the list and its scrollbar together."""
+        self.scroll_to(self.offset + rows)
+        self.model.getByName("snippets_scroll").ScrollValue = self.offset
 
     def scroll_to(self, offset: int) -> None:
-        """No scrolling panes in UNO dialogs: move the rows and hide those outside the window."""
+        """Show the rows from ``offset`` on: move them in the pane and hide those outside it."""
         self.offset = max(0, min(int(offset), max(0, len(self.rows) - VISIBLE_ROWS)))
+        if not self.row_controls:
+            return
+        indent, _ = self._pixels(8, 0)
+        width, height = self._pixels(PANE_WIDTH, ROW_HEIGHT - 1)
         for index, row in enumerate(self.rows):
-            model = self.model.getByName(row.control)
+            control = self.row_controls[row.control]
             shown = self.offset <= index < self.offset + VISIBLE_ROWS
-            model.EnableVisible = shown
             if shown:
-                model.PositionY = ROW_TOP + (index - self.offset) * ROW_HEIGHT
+                _, top = self._pixels(0, (index - self.offset) * ROW_HEIGHT)
+                left = 0 if row.snippet_id is None else indent
+                control.setPosSize(left, top, width - left, height, POS_SIZE)
+            control.setVisible(shown)
+
+    def row_visible(self, name: str) -> bool:
+        index = next(i for i, row in enumerate(self.rows) if row.control == name)
+        return self.offset <= index < self.offset + VISIBLE_ROWS
 
     def ticked(self) -> list[str]:
         return [row.snippet_id for row in self.rows
-                if row.snippet_id is not None and self.model.getByName(row.control).State == 1]
+                if row.snippet_id is not None and self.row_models[row.control].State == 1]
 
     def snippet_control(self, snippet_id: str) -> str:
         for row in self.rows:
@@ -505,6 +613,7 @@ class DialogView:
 
     def show(self, parent: Any) -> None:
         self.dialog.createPeer(self.toolkit, parent)
+        self._make_pane()
         self.place_on_screen()
         self.dialog.setVisible(True)
         self.shown = True
@@ -525,6 +634,7 @@ class DialogView:
     def realize(self) -> None:
         """A peer without showing the window (tests): message boxes need a parent."""
         self.dialog.createPeer(self.toolkit, None)
+        self._make_pane()
 
     def reschedule(self) -> None:
         """Let the shown window repaint during a long batch (tests run it unseen, from another thread)."""
@@ -532,6 +642,9 @@ class DialogView:
             self.toolkit.reschedule()
 
     def close(self) -> None:
+        self._drop_row_controls()
+        if self.pane is not None:
+            self.pane.dispose()
         self.dialog.setVisible(False)
         self.dialog.dispose()
 
@@ -1005,8 +1118,8 @@ class Controller:
             "people_path": self.view.text("people_path"),
             "snippets": [
                 {"id": row.snippet_id, "text": row.text, "tooltip": row.tooltip,
-                 "ticked": self.view.model.getByName(row.control).State == 1 if row.snippet_id else None,
-                 "visible": bool(self.view.model.getByName(row.control).EnableVisible)}
+                 "ticked": self.view.checked(row.control) if row.snippet_id else None,
+                 "visible": self.view.row_visible(row.control)}
                 for row in self.view.rows
             ],
             "people": self.view.people_items(),
@@ -1117,8 +1230,19 @@ def measure_dialog(ctx: Any, result_path: str) -> None:
         result["work_area"] = rect(view.toolkit.getWorkArea())
         result["controls"] = {name: rect(view.dialog.getControl(name).getPosSize())
                               for name in view.model.getElementNames() if view.model.getByName(name).EnableVisible}
+        if view.pane is not None:  # the snippet rows, in the dialog's coordinates like the rest
+            pane = view.pane.getPosSize()
+            result["controls"]["snippets_pane"] = rect(pane)
+            for row in view.rows:
+                if view.row_visible(row.control):
+                    box = view.row_controls[row.control].getPosSize()
+                    result["controls"][row.control] = [pane.X + box.X, pane.Y + box.Y, box.Width, box.Height]
+        result["first_row"] = view.rows[view.offset].snippet_id if view.rows else None
         result["rules"] = view.text("rules_path")
         result["rows"] = len(view.rows)
+        result["offset"] = view.offset
+        result["scroll_value"] = view.model.getByName("snippets_scroll").ScrollValue
+        result["ticked"] = view.ticked()
         result["people"] = len(view.people_items())
     # Writer's toolbars, and the live standard toolbar's buttons by their accessible names (merged
     # items are not in its settings): read here, on the main thread (see ``Assistant.trigger``).

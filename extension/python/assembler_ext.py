@@ -38,7 +38,16 @@ from typing import Any, NamedTuple
 
 import uno
 import unohelper
-from com.sun.star.awt import XActionListener, XAdjustmentListener, XCallback, XItemListener, XSpinListener, XTopWindowListener
+from com.sun.star.awt import (
+    XActionListener,
+    XAdjustmentListener,
+    XCallback,
+    XFocusListener,
+    XItemListener,
+    XKeyListener,
+    XSpinListener,
+    XTopWindowListener,
+)
 from com.sun.star.beans import PropertyValue
 from com.sun.star.task import XJobExecutor
 
@@ -210,8 +219,9 @@ def _message_box(ctx: Any, parent: Any, text: str, kind: str) -> None:
 # ----------------------------------------------------------------- the dialog view
 
 TITLE = "述职报告助手"
-#: com.sun.star.awt.PosSize.POSSIZE
+#: com.sun.star.awt.PosSize.POSSIZE and the com.sun.star.awt.Key codes the snippet rows use.
 POS_SIZE = 15
+KEY_DOWN, KEY_UP, KEY_HOME, KEY_END, KEY_PAGE_UP, KEY_PAGE_DOWN = 1024, 1025, 1028, 1029, 1030, 1031
 #: Sizes in AppFont units (they scale with the UI font: with gtk3 and the Chinese interface one unit is
 #: about 2.4 px). The whole dialog must fit a 1280×720 screen with a title bar and a panel, so it is
 #: at most about 260 units (≈ 620 px) high; 15 rows of the snippet list show at once, the rest scroll.
@@ -278,21 +288,61 @@ class _ScrollListener(unohelper.Base, XAdjustmentListener):
 
 
 class _WheelListener(unohelper.Base, XSpinListener):
-    """The snippet pane's wheel (and its arrow keys): one notch moves the list by WHEEL_ROWS rows."""
+    """The snippet pane's spin events: a wheel notch moves the list by WHEEL_ROWS rows; an arrow or
+    page key on a row (the pane turns those into spin events too) moves the focus instead."""
 
     def __init__(self, view: DialogView) -> None:
         self.view = view
 
     def up(self, event: Any) -> None:
-        self.view.scroll_by(-WHEEL_ROWS)
+        self.view.spun(-WHEEL_ROWS)
 
     def down(self, event: Any) -> None:
-        self.view.scroll_by(WHEEL_ROWS)
+        self.view.spun(WHEEL_ROWS)
 
-    def first(self, event: Any) -> None:
+    def first(self, event: Any) -> None:  # Page Down
+        self.view.spun(0)
+
+    def last(self, event: Any) -> None:  # Page Up
+        self.view.spun(0)
+
+    def disposing(self, source: Any) -> None:
         pass
 
-    def last(self, event: Any) -> None:
+
+class _RowKeys(unohelper.Base, XKeyListener, XFocusListener):
+    """Keyboard use of the snippet rows: which row has the focus, and the keys that move it."""
+
+    def __init__(self, view: DialogView, name: str) -> None:
+        self.view = view
+        self.name = name
+
+    def keyPressed(self, event: Any) -> None:  # noqa: N802
+        self.view.row_key(self.name, event.KeyCode, event.Modifiers)
+
+    def keyReleased(self, event: Any) -> None:  # noqa: N802
+        pass
+
+    def focusGained(self, event: Any) -> None:  # noqa: N802
+        self.view.focused_row = self.name
+
+    def focusLost(self, event: Any) -> None:  # noqa: N802
+        pass
+
+    def disposing(self, source: Any) -> None:
+        pass
+
+
+class _PaneFocus(unohelper.Base, XFocusListener):
+    """Tab into the snippet pane (or a click between rows) puts the focus on a row."""
+
+    def __init__(self, view: DialogView) -> None:
+        self.view = view
+
+    def focusGained(self, event: Any) -> None:  # noqa: N802
+        self.view.focus_row(self.view.focused_row)
+
+    def focusLost(self, event: Any) -> None:  # noqa: N802
         pass
 
     def disposing(self, source: Any) -> None:
@@ -360,6 +410,10 @@ class DialogView:
         self.row_models: dict[str, Any] = {}
         self.on_toggle: Callable[[str], None] | None = None
         self.pane: Any = None
+        #: The row that has (or last had) the keyboard focus, and the focus step an arrow or page key
+        #: asked for (the pane reports that key as a spin event right after the row reports it).
+        self.focused_row: str | None = None
+        self.key_step = 0
         self.person_rows: list[int | None] = []
         self.offset = 0
         self.shown = False
@@ -517,7 +571,9 @@ class DialogView:
         self.pane.setProperty("MouseWheelBehavior",
                               uno.getConstantByName("com.sun.star.awt.MouseWheelBehavior.SCROLL_ALWAYS"))
         self.pane.setProperty("BackgroundColor", peer.getProperty("BackgroundColor"))
+        self.pane.setProperty("Tabstop", True)
         self.pane.addSpinListener(_WheelListener(self))
+        self.pane.addFocusListener(_PaneFocus(self))
         self._make_row_controls()
 
     def _pixels(self, width: int, height: int) -> tuple[int, int]:
@@ -535,8 +591,12 @@ class DialogView:
             control = smgr.createInstanceWithContext(f"com.sun.star.awt.UnoControl{kind}", self.ctx)
             control.setModel(self.row_models[row.control])
             control.createPeer(self.toolkit, self.pane)
-            if row.snippet_id is not None and self.on_toggle is not None:
-                control.addItemListener(_ItemListener(functools.partial(self.on_toggle, row.snippet_id)))
+            if row.snippet_id is not None:
+                if self.on_toggle is not None:
+                    control.addItemListener(_ItemListener(functools.partial(self.on_toggle, row.snippet_id)))
+                keys = _RowKeys(self, row.control)
+                control.addKeyListener(keys)
+                control.addFocusListener(keys)
             self.row_controls[row.control] = control
         self.scroll_to(self.offset)
 
@@ -544,6 +604,50 @@ class DialogView:
         for control in self.row_controls.values():
             control.dispose()
         self.row_controls = {}
+
+    def spun(self, rows: int) -> None:
+        """A spin event of the pane: a key on a row moves the focus, a wheel notch scrolls. The row
+        reports its key only after the pane's spin event, so the choice waits for the main loop."""
+        def settle() -> None:
+            step, self.key_step = self.key_step, 0
+            if step:
+                self.focus_row(self.focused_row, step)
+            elif rows:
+                self.scroll_by(rows)
+
+        runner = self.ctx.ServiceManager.createInstanceWithContext("com.sun.star.awt.AsyncCallback", self.ctx)
+        runner.addCallback(_MainThreadCall(settle), None)
+
+    def row_key(self, name: str, key: int, modifiers: int) -> None:
+        """A key on a row: arrows and page keys come back as the pane's spin event; Home and End
+        (which the pane ignores) move the focus here."""
+        self.focused_row = name
+        if modifiers:
+            return
+        steps = {KEY_UP: -1, KEY_DOWN: 1, KEY_PAGE_UP: 1 - VISIBLE_ROWS, KEY_PAGE_DOWN: VISIBLE_ROWS - 1}
+        if key in steps:
+            self.key_step = steps[key]
+        elif key in (KEY_HOME, KEY_END):
+            self.focus_row(name, -len(self.rows) if key == KEY_HOME else len(self.rows))
+
+    def focus_row(self, name: str | None, step: int = 0) -> None:
+        """Put the focus on the snippet row ``step`` snippets from ``name`` (or on the first visible
+        snippet), scrolling the list so that it shows."""
+        snippets = [index for index, row in enumerate(self.rows) if row.snippet_id is not None]
+        if not snippets or not self.row_controls:
+            return
+        names = [row.control for row in self.rows]
+        if name in names and names.index(name) in snippets:
+            at = snippets.index(names.index(name))
+        else:
+            at = next((i for i, index in enumerate(snippets) if index >= self.offset), 0)
+        index = snippets[max(0, min(len(snippets) - 1, at + step))]
+        if index < self.offset:
+            self.scroll_by(index - self.offset - (1 if index > 0 and self.rows[index - 1].snippet_id is None else 0))
+        elif index >= self.offset + VISIBLE_ROWS:
+            self.scroll_by(index - self.offset - VISIBLE_ROWS + 1)
+        self.focused_row = names[index]
+        self.row_controls[names[index]].setFocus()
 
     def scroll_by(self, rows: int) -> None:
         """The wheel: move the list and its scrollbar together."""

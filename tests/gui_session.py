@@ -13,20 +13,23 @@ test with the office's log.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from gui_helpers import Screen, _list_for_watchdog, clerk_writer, measure, open_dialog, open_writer
-from test_extension import ROOT, _workdir
+from test_extension import ROOT, Office, _workdir
 
 
-def dialog_on_her_screen() -> dict[str, Any]:
-    """The sample library remembered in the dialog's settings; Writer opened, the dialog opened from
-    the menu command and measured (with Writer's toolbars: see ``measure_dialog``)."""
+@contextmanager
+def sample_dialog() -> Iterator[tuple[Office, Screen]]:
+    """The sample library remembered in the dialog's settings; Writer opened and the dialog opened
+    from the menu command."""
     sample = _workdir("assembler-gui-sample-")
     try:
         for name in ("examples", "snippets"):
@@ -37,9 +40,50 @@ def dialog_on_her_screen() -> dict[str, Any]:
         with clerk_writer(settings, give=(sample,)) as (office, screen):
             frame = open_writer(office, screen)
             open_dialog(office, screen, frame)
-            return measure(office)
+            yield office, screen
     finally:
         shutil.rmtree(sample, ignore_errors=True)
+
+
+def dialog_on_her_screen() -> dict[str, Any]:
+    """The dialog with the sample library, measured (with Writer's toolbars: see ``measure_dialog``)."""
+    with sample_dialog() as (office, _screen):
+        return measure(office)
+
+
+#: Where ``wheel_over_snippets`` leaves its screenshots when set (to look at them; tests leave it unset).
+SHOTS_ENV = "ASSEMBLER_GUI_SHOTS"
+
+
+def wheel_over_snippets() -> dict[str, Any]:
+    """Her mouse and keyboard on the snippet list, sent to the X server as a real mouse and keyboard
+    would (xdotool): two wheel notches down over a checkbox row, a click on the row then under the
+    pointer, one notch up, then the Down arrow and the space bar. The dialog is measured after each
+    step (on the office's main thread)."""
+    shots = os.environ.get(SHOTS_ENV)
+    steps: dict[str, Any] = {}
+    with sample_dialog() as (office, screen):
+        def after(name: str, *command: str) -> dict[str, Any]:
+            if command:
+                screen.run("xdotool", *command)
+            time.sleep(1.5)  # let the main loop settle the spin events and repaint
+            steps[name] = measure(office)
+            if shots:
+                screen.shoot(Path(shots) / f"wheel-{len(steps)}-{name}.png")
+            return steps[name]
+
+        start = after("start")
+        dialog_x, dialog_y = start["dialog"][:2]
+        row = next(name for name, snippet in start["row_ids"].items() if snippet is not None)
+        x, y, _width, height = start["controls"][row]
+        pointer = [dialog_x + x + 60, dialog_y + y + height // 2]
+        steps["pointer"] = pointer
+        after("wheel_down", "mousemove", str(pointer[0]), str(pointer[1]), "sleep", "0.5",
+              "click", "5", "sleep", "0.5", "click", "5")
+        after("click", "click", "1")
+        after("wheel_up", "click", "4")
+        after("down_space", "key", "Down", "sleep", "0.5", "key", "space")
+    return steps
 
 
 def stuck() -> dict[str, Any]:
@@ -51,7 +95,8 @@ def stuck() -> dict[str, Any]:
         time.sleep(60)
 
 
-SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {"dialog_on_her_screen": dialog_on_her_screen, "stuck": stuck}
+SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {"dialog_on_her_screen": dialog_on_her_screen,
+                                                      "wheel_over_snippets": wheel_over_snippets, "stuck": stuck}
 
 
 def main(argv: list[str]) -> int:

@@ -814,6 +814,46 @@ def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> 
     assert width > 900
 
 
+@needs_office
+@pytest.mark.office
+def test_the_mouse_wheel_over_a_snippet_row_scrolls_the_list_and_ticking_still_works() -> None:
+    """Issue 12: the wheel over the checkboxes (not only over the scrollbar) scrolls the snippet list,
+    as a real wheel does it (xdotool sends buttons 5 and 4 to the X server over a checkbox row);
+    the row then under the pointer ticks with a click, and the keyboard (Down, space) still ticks."""
+    from gui_helpers import gui_missing, run_session
+
+    missing = gui_missing()
+    assert missing is None, f"{missing}：请运行 bash scripts/setup.sh --full"
+    steps = run_session("wheel_over_snippets")
+    start, down, click, up, keys = (steps[name] for name in ("start", "wheel_down", "click", "wheel_up", "down_space"))
+    wheel_rows = 3  # WHEEL_ROWS in the extension: rows per notch
+    assert start["offset"] == 0 and start["first_row"] == "row_0" and start["rows"] > 15 + 2 * wheel_rows
+    # Two notches down: the first visible row is now the seventh, the scrollbar followed, and the rows
+    # moved on the screen (the row that was seventh sits where the first was).
+    assert down["offset"] == 2 * wheel_rows and down["scroll_value"] == 2 * wheel_rows, down["offset"]
+    assert down["first_row"] == "row_6"
+    assert down["controls"]["row_6"][1] == start["controls"]["row_0"][1]
+    assert "row_0" not in down["controls"] and "row_20" in down["controls"]
+    # The click ticks off exactly the row under the pointer after the scroll.
+    pointer_y = steps["pointer"][1] - start["dialog"][1]
+    under = [name for name, (_x, y, _w, h) in down["controls"].items()
+             if name.startswith("row_") and y <= pointer_y < y + h]
+    assert len(under) == 1, under
+    snippet = down["row_ids"][under[0]]
+    assert snippet is not None and snippet in start["ticked"]
+    assert set(start["ticked"]) - set(click["ticked"]) == {snippet}
+    assert set(click["ticked"]) <= set(start["ticked"]) and click["offset"] == down["offset"]
+    # One notch up.
+    assert up["offset"] == wheel_rows and up["first_row"] == f"row_{wheel_rows}"
+    # The keyboard: the clicked row has the focus; Down moves it to the next snippet, space ticks it off.
+    snippets = [row for row, snippet_id in sorted(down["row_ids"].items(), key=lambda item: int(item[0][4:]))
+                if snippet_id is not None]
+    following = down["row_ids"][snippets[snippets.index(under[0]) + 1]]
+    assert set(click["ticked"]) - set(keys["ticked"]) == {following}
+    # The dialog kept its size on her screen.
+    assert start["dialog"][2:] == keys["dialog"][2:] and keys["dialog"][2] <= 1280 and keys["dialog"][3] <= 680
+
+
 def test_a_stuck_gui_session_is_killed_with_its_screen_and_fails_the_test() -> None:
     """The watchdog: a GUI session that never returns costs one failed test, not the CI run, and
     leaves no process behind."""

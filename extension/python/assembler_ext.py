@@ -1341,7 +1341,8 @@ def measure_dialog(ctx: Any, result_path: str) -> None:
                 if view.row_visible(row.control):
                     box = view.row_controls[row.control].getPosSize()
                     result["controls"][row.control] = [pane.X + box.X, pane.Y + box.Y, box.Width, box.Height]
-        result["first_row"] = view.rows[view.offset].snippet_id if view.rows else None
+            result["row_ids"] = {row.control: row.snippet_id for row in view.rows if view.row_visible(row.control)}
+        result["first_row"] = view.rows[view.offset].control if view.rows else None
         result["rules"] = view.text("rules_path")
         result["rows"] = len(view.rows)
         result["offset"] = view.offset

@@ -545,13 +545,15 @@ class DialogView:
         self.offset = 0
         self._make_row_controls()
 
-    # The snippet pane. UNO's awt has no wheel listener, and in VCL an unhandled wheel over a
-    # checkbox goes up to its parent windows and then to the focused window: a scrollbar, a frame or
-    # a dialog ignores it (tried: VScroll/ScrollTop on the dialog or a frame only move child windows
-    # when their own scrollbar moves). A spin field is the one awt window that turns a wheel notch
-    # over itself or over any of its child windows into an event UNO reports (XSpinListener up/down),
-    # with MouseWheelBehavior ALWAYS even when it has no focus. So the rows are child windows of a
-    # borderless spin field the size of the list: the wheel over any row moves the list.
+    # The snippet pane. UNO's awt has no wheel listener, and in VCL a wheel notch over a checkbox
+    # that the checkbox ignores goes up to its parent windows, then to the focused window. A
+    # scrollbar, a frame (group box) or the dialog ignores it: the dialog's and a frame's
+    # VScroll/ScrollTop only move child windows when their own scrollbar moves, and the wheel over
+    # the old ScrollBar control did nothing either (measured here). A spin field is the awt window
+    # that turns a notch over itself or over any of its child windows into an event UNO reports
+    # (XSpinListener up/down): VCL's default wheel behaviour is "always", not "only with the focus"
+    # (setting the peer's MouseWheelBehavior changes nothing here: the gtk3 plug-in's settings win).
+    # So the rows are child windows of a borderless spin field the size of the list.
 
     def _make_pane(self) -> None:
         """The pane, once the dialog has its window (rows are child windows of the pane's window)."""
@@ -568,8 +570,6 @@ class DialogView:
         descriptor.Bounds = uno.createUnoStruct("com.sun.star.awt.Rectangle", x, y, width, height)
         descriptor.WindowAttributes = uno.getConstantByName("com.sun.star.awt.WindowAttribute.SHOW")
         self.pane = self.toolkit.createWindow(descriptor)
-        self.pane.setProperty("MouseWheelBehavior",
-                              uno.getConstantByName("com.sun.star.awt.MouseWheelBehavior.SCROLL_ALWAYS"))
         self.pane.setProperty("BackgroundColor", peer.getProperty("BackgroundColor"))
         self.pane.setProperty("Tabstop", True)
         self.pane.addSpinListener(_WheelListener(self))

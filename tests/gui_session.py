@@ -58,8 +58,8 @@ SHOTS_ENV = "ASSEMBLER_GUI_SHOTS"
 def wheel_over_snippets() -> dict[str, Any]:
     """Her mouse and keyboard on the snippet list, sent to the X server as a real mouse and keyboard
     would (xdotool): two wheel notches down over a checkbox row, a click on the row then under the
-    pointer, one notch up, then the Down arrow and the space bar. The dialog is measured after each
-    step (on the office's main thread)."""
+    pointer, one notch up, the Down arrow and the space bar, one notch down over the scrollbar. The
+    dialog is measured after each step (on the office's main thread)."""
     shots = os.environ.get(SHOTS_ENV)
     steps: dict[str, Any] = {}
     with sample_dialog() as (office, screen):
@@ -69,7 +69,7 @@ def wheel_over_snippets() -> dict[str, Any]:
             time.sleep(1.5)  # let the main loop settle the spin events and repaint
             steps[name] = measure(office)
             if shots:
-                screen.shoot(Path(shots) / f"wheel-{len(steps)}-{name}.png")
+                screen.shoot(Path(shots) / f"wheel-{name}.png")
             return steps[name]
 
         start = after("start")
@@ -83,6 +83,9 @@ def wheel_over_snippets() -> dict[str, Any]:
         after("click", "click", "1")
         after("wheel_up", "click", "4")
         after("down_space", "key", "Down", "sleep", "0.5", "key", "space")
+        x, y, width, height = start["controls"]["snippets_scroll"]
+        after("wheel_on_scrollbar", "mousemove", str(dialog_x + x + width // 2), str(dialog_y + y + height // 2),
+              "sleep", "0.5", "click", "5")
     return steps
 
 

@@ -819,7 +819,8 @@ def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> 
 def test_the_mouse_wheel_over_a_snippet_row_scrolls_the_list_and_ticking_still_works() -> None:
     """Issue 12: the wheel over the checkboxes (not only over the scrollbar) scrolls the snippet list,
     as a real wheel does it (xdotool sends buttons 5 and 4 to the X server over a checkbox row);
-    the row then under the pointer ticks with a click, and the keyboard (Down, space) still ticks."""
+    the row then under the pointer ticks with a click, the keyboard (Down, space) still ticks, and the
+    wheel over the list's scrollbar scrolls too."""
     from gui_helpers import gui_missing, run_session
 
     missing = gui_missing()
@@ -850,8 +851,13 @@ def test_the_mouse_wheel_over_a_snippet_row_scrolls_the_list_and_ticking_still_w
                 if snippet_id is not None]
     following = down["row_ids"][snippets[snippets.index(under[0]) + 1]]
     assert set(click["ticked"]) - set(keys["ticked"]) == {following}
-    # The dialog kept its size on her screen.
+    # The wheel over the scrollbar beside the rows scrolls too.
+    assert steps["wheel_on_scrollbar"]["offset"] == keys["offset"] + wheel_rows
+    # The dialog kept its size on her screen; the scrollbar sits right of the rows, inside the dialog.
     assert start["dialog"][2:] == keys["dialog"][2:] and keys["dialog"][2] <= 1280 and keys["dialog"][3] <= 680
+    bar_x, _y, bar_width, _h = start["controls"]["snippets_scroll"]
+    row_x, _y, row_width, _h = start["controls"]["row_1"]
+    assert row_x + row_width <= bar_x and bar_x + bar_width < start["controls"]["person_list"][0]
 
 
 def test_a_stuck_gui_session_is_killed_with_its_screen_and_fails_the_test() -> None:

@@ -231,8 +231,8 @@ WHEEL_ROWS = 3
 BOTTOM = ROW_TOP + VISIBLE_ROWS * ROW_HEIGHT + 6
 WIDTH, HEIGHT = 470, BOTTOM + 50
 LEFT_WIDTH = 252
-#: The snippet pane's left edge and width (AppFont units): the rows sit inside it, the scrollbar beside it.
-PANE_X, PANE_WIDTH = 6, LEFT_WIDTH - 2 - 6
+#: The snippet pane's left edge and width (AppFont units): the rows and, on its right, their scrollbar.
+PANE_X, ROWS_WIDTH, SCROLL_WIDTH = 6, LEFT_WIDTH - 2 - 6, 8
 RIGHT_X = 272
 RIGHT_WIDTH = WIDTH - RIGHT_X - 6
 #: Width of the labels in front of the right column's fields.
@@ -410,6 +410,12 @@ class DialogView:
         self.row_models: dict[str, Any] = {}
         self.on_toggle: Callable[[str], None] | None = None
         self.pane: Any = None
+        #: The list's scrollbar, in the pane too (so the wheel over it scrolls as well).
+        self.scroll_model = smgr.createInstanceWithContext("com.sun.star.awt.UnoControlScrollBarModel", ctx)
+        for key, value in {"Orientation": 1, "ScrollValueMin": 0, "ScrollValueMax": 0, "VisibleSize": VISIBLE_ROWS,
+                           "LineIncrement": 1, "BlockIncrement": VISIBLE_ROWS - 1}.items():
+            setattr(self.scroll_model, key, value)
+        self.scroll_control: Any = None
         #: The row that has (or last had) the keyboard focus, and the focus step an arrow or page key
         #: asked for (the pane reports that key as a spin event right after the row reports it).
         self.focused_row: str | None = None
@@ -438,9 +444,6 @@ class DialogView:
         add("Button", "rules_load", WIDTH - 44, 5, 38, 14, Label="载入", HelpText="重新读入规则文件和片段库")
         add("FixedText", "snippets_label", 6, 24, LEFT_WIDTH, 10,
             Label="选用片段（勾选即采用；鼠标停在片段上可查看其变量）")
-        add("ScrollBar", "snippets_scroll", LEFT_WIDTH - 2, ROW_TOP, 8, VISIBLE_ROWS * ROW_HEIGHT,
-            Orientation=1, ScrollValueMin=0, ScrollValueMax=0, VisibleSize=VISIBLE_ROWS, LineIncrement=1,
-            BlockIncrement=VISIBLE_ROWS - 1, EnableVisible=False)
         bottom = BOTTOM
         add("Button", "save_checklist", 6, bottom, 64, 14, Label="保存清单",
             HelpText="把勾选写回规则文件旁的 checklist.md（命令行也用这个文件）")
@@ -480,7 +483,6 @@ class DialogView:
             control.setActionCommand(name)
             control.addActionListener(listener)
         self.dialog.getControl("person_list").addItemListener(_ItemListener(controller.on_person_chosen))
-        self.dialog.getControl("snippets_scroll").addAdjustmentListener(_ScrollListener(self))
         self.dialog.addTopWindowListener(_CloseListener(controller))
 
     # -- simple fields
@@ -536,12 +538,12 @@ class DialogView:
             else:
                 model.State = 1 if row.snippet_id in chosen else 0
             self.row_models[row.control] = model
-        scroll = self.model.getByName("snippets_scroll")
-        extra = max(0, len(rows) - VISIBLE_ROWS)
-        scroll.ScrollValueMax = extra + VISIBLE_ROWS
+        scroll = self.scroll_model
+        scroll.ScrollValueMax = max(0, len(rows) - VISIBLE_ROWS) + VISIBLE_ROWS
         scroll.VisibleSize = VISIBLE_ROWS
         scroll.ScrollValue = 0
-        scroll.EnableVisible = extra > 0
+        if self.scroll_control is not None:
+            self.scroll_control.setVisible(len(rows) > VISIBLE_ROWS)
         self.offset = 0
         self._make_row_controls()
 
@@ -566,7 +568,7 @@ class DialogView:
         descriptor.Parent = peer
         descriptor.ParentIndex = -1
         x, y = self._pixels(PANE_X, ROW_TOP)
-        width, height = self._pixels(PANE_WIDTH, VISIBLE_ROWS * ROW_HEIGHT)
+        width, height = self._pixels(ROWS_WIDTH + SCROLL_WIDTH, VISIBLE_ROWS * ROW_HEIGHT)
         descriptor.Bounds = uno.createUnoStruct("com.sun.star.awt.Rectangle", x, y, width, height)
         descriptor.WindowAttributes = uno.getConstantByName("com.sun.star.awt.WindowAttribute.SHOW")
         self.pane = self.toolkit.createWindow(descriptor)
@@ -574,6 +576,14 @@ class DialogView:
         self.pane.setProperty("Tabstop", True)
         self.pane.addSpinListener(_WheelListener(self))
         self.pane.addFocusListener(_PaneFocus(self))
+        self.scroll_control = self.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.awt.UnoControlScrollBar", self.ctx)
+        self.scroll_control.setModel(self.scroll_model)
+        self.scroll_control.createPeer(self.toolkit, self.pane)
+        left, _ = self._pixels(ROWS_WIDTH, 0)
+        self.scroll_control.setPosSize(left, 0, width - left, height, POS_SIZE)
+        self.scroll_control.setVisible(len(self.rows) > VISIBLE_ROWS)
+        self.scroll_control.addAdjustmentListener(_ScrollListener(self))
         self._make_row_controls()
 
     def _pixels(self, width: int, height: int) -> tuple[int, int]:
@@ -652,7 +662,7 @@ class DialogView:
     def scroll_by(self, rows: int) -> None:
         """The wheel: move the list and its scrollbar together."""
         self.scroll_to(self.offset + rows)
-        self.model.getByName("snippets_scroll").ScrollValue = self.offset
+        self.scroll_model.ScrollValue = self.offset
 
     def scroll_to(self, offset: int) -> None:
         """Show the rows from ``offset`` on: move them in the pane and hide those outside it."""
@@ -660,7 +670,7 @@ class DialogView:
         if not self.row_controls:
             return
         indent, _ = self._pixels(8, 0)
-        width, height = self._pixels(PANE_WIDTH, ROW_HEIGHT - 1)
+        width, height = self._pixels(ROWS_WIDTH, ROW_HEIGHT - 1)
         for index, row in enumerate(self.rows):
             control = self.row_controls[row.control]
             shown = self.offset <= index < self.offset + VISIBLE_ROWS
@@ -747,6 +757,8 @@ class DialogView:
 
     def close(self) -> None:
         self._drop_row_controls()
+        if self.scroll_control is not None:
+            self.scroll_control.dispose()
         if self.pane is not None:
             self.pane.dispose()
         self.dialog.setVisible(False)
@@ -1337,6 +1349,9 @@ def measure_dialog(ctx: Any, result_path: str) -> None:
         if view.pane is not None:  # the snippet rows, in the dialog's coordinates like the rest
             pane = view.pane.getPosSize()
             result["controls"]["snippets_pane"] = rect(pane)
+            if len(view.rows) > VISIBLE_ROWS:
+                box = view.scroll_control.getPosSize()
+                result["controls"]["snippets_scroll"] = [pane.X + box.X, pane.Y + box.Y, box.Width, box.Height]
             for row in view.rows:
                 if view.row_visible(row.control):
                     box = view.row_controls[row.control].getPosSize()
@@ -1346,7 +1361,7 @@ def measure_dialog(ctx: Any, result_path: str) -> None:
         result["rules"] = view.text("rules_path")
         result["rows"] = len(view.rows)
         result["offset"] = view.offset
-        result["scroll_value"] = view.model.getByName("snippets_scroll").ScrollValue
+        result["scroll_value"] = view.scroll_model.ScrollValue
         result["ticked"] = view.ticked()
         result["people"] = len(view.people_items())
     # Writer's toolbars, and the live standard toolbar's buttons by their accessible names (merged

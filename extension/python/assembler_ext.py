@@ -681,6 +681,9 @@ class DialogView:
             control.setVisible(shown)
 
     def row_visible(self, name: str) -> bool:
+        """Whether a row shows: its window's own state once it has one."""
+        if name in self.row_controls:
+            return bool(self.row_controls[name].isVisible())
         index = next(i for i, row in enumerate(self.rows) if row.control == name)
         return self.offset <= index < self.offset + VISIBLE_ROWS
 

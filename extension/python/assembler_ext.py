@@ -310,8 +310,8 @@ class _WheelListener(unohelper.Base, XSpinListener):
         pass
 
 
-class _RowKeys(unohelper.Base, XKeyListener, XFocusListener):
-    """Keyboard use of the snippet rows: which row has the focus, and the keys that move it."""
+class _RowKeys(unohelper.Base, XKeyListener):
+    """The keys that move the focus between snippet rows (see ``DialogView.row_key``)."""
 
     def __init__(self, view: DialogView, name: str) -> None:
         self.view = view
@@ -323,24 +323,16 @@ class _RowKeys(unohelper.Base, XKeyListener, XFocusListener):
     def keyReleased(self, event: Any) -> None:  # noqa: N802
         pass
 
-    def focusGained(self, event: Any) -> None:  # noqa: N802
-        self.view.focused_row = self.name
-
-    def focusLost(self, event: Any) -> None:  # noqa: N802
-        pass
-
     def disposing(self, source: Any) -> None:
         pass
 
 
-class _PaneFocus(unohelper.Base, XFocusListener):
-    """Tab into the snippet pane (or a click between rows) puts the focus on a row."""
-
-    def __init__(self, view: DialogView) -> None:
-        self.view = view
+class _FocusListener(unohelper.Base, XFocusListener):
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
 
     def focusGained(self, event: Any) -> None:  # noqa: N802
-        self.view.focus_row(self.view.focused_row)
+        self.callback()
 
     def focusLost(self, event: Any) -> None:  # noqa: N802
         pass
@@ -575,7 +567,8 @@ class DialogView:
         self.pane.setProperty("BackgroundColor", peer.getProperty("BackgroundColor"))
         self.pane.setProperty("Tabstop", True)
         self.pane.addSpinListener(_WheelListener(self))
-        self.pane.addFocusListener(_PaneFocus(self))
+        # Tab into the pane (or a click between rows) puts the focus on a row.
+        self.pane.addFocusListener(_FocusListener(lambda: self.focus_row(self.focused_row)))
         self.scroll_control = self.ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.awt.UnoControlScrollBar", self.ctx)
         self.scroll_control.setModel(self.scroll_model)
@@ -604,9 +597,8 @@ class DialogView:
             if row.snippet_id is not None:
                 if self.on_toggle is not None:
                     control.addItemListener(_ItemListener(functools.partial(self.on_toggle, row.snippet_id)))
-                keys = _RowKeys(self, row.control)
-                control.addKeyListener(keys)
-                control.addFocusListener(keys)
+                control.addKeyListener(_RowKeys(self, row.control))
+                control.addFocusListener(_FocusListener(functools.partial(self.row_focused, row.control)))
             self.row_controls[row.control] = control
         self.scroll_to(self.offset)
 
@@ -639,6 +631,9 @@ class DialogView:
             self.key_step = steps[key]
         elif key in (KEY_HOME, KEY_END):
             self.focus_row(name, -len(self.rows) if key == KEY_HOME else len(self.rows))
+
+    def row_focused(self, name: str) -> None:
+        self.focused_row = name
 
     def focus_row(self, name: str | None, step: int = 0) -> None:
         """Put the focus on the snippet row ``step`` snippets from ``name`` (or on the first visible

@@ -58,8 +58,9 @@ SHOTS_ENV = "ASSEMBLER_GUI_SHOTS"
 def wheel_over_snippets() -> dict[str, Any]:
     """Her mouse and keyboard on the snippet list, sent to the X server as a real mouse and keyboard
     would (xdotool): two wheel notches down over a checkbox row, a click on the row then under the
-    pointer, one notch up, the Down arrow and the space bar, one notch down over the scrollbar. The
-    dialog is measured after each step (on the office's main thread)."""
+    pointer, one notch up, the Down arrow and the space bar, one notch down over the scrollbar, five
+    notches down over the rows (the focused row scrolls away), the space bar. The dialog is measured
+    after each step (on the office's main thread)."""
     shots = os.environ.get(SHOTS_ENV)
     steps: dict[str, Any] = {}
     with sample_dialog() as (office, screen):
@@ -86,6 +87,9 @@ def wheel_over_snippets() -> dict[str, Any]:
         x, y, width, height = start["controls"]["snippets_scroll"]
         after("wheel_on_scrollbar", "mousemove", str(dialog_x + x + width // 2), str(dialog_y + y + height // 2),
               "sleep", "0.5", "click", "5")
+        after("wheel_away", "mousemove", str(pointer[0]), str(pointer[1]), "sleep", "0.5",
+              *[arg for _ in range(5) for arg in ("click", "5", "sleep", "0.3")])
+        after("space_on_hidden", "key", "space")
     return steps
 
 

@@ -853,6 +853,11 @@ def test_the_mouse_wheel_over_a_snippet_row_scrolls_the_list_and_ticking_still_w
     assert set(click["ticked"]) - set(keys["ticked"]) == {following}
     # The wheel over the scrollbar beside the rows scrolls too.
     assert steps["wheel_on_scrollbar"]["offset"] == keys["offset"] + wheel_rows
+    # The wheel scrolls the focused row away; the space bar ticks it (as in any list) and shows it again.
+    away, space = steps["wheel_away"], steps["space_on_hidden"]
+    focused = snippets[snippets.index(under[0]) + 1]
+    assert away["offset"] == steps["wheel_on_scrollbar"]["offset"] + 5 * wheel_rows and focused not in away["row_ids"]
+    assert set(space["ticked"]) - set(away["ticked"]) == {following} and space["row_ids"][focused] == following
     # The dialog kept its size on her screen; the scrollbar sits right of the rows, inside the dialog.
     assert start["dialog"][2:] == keys["dialog"][2:] and keys["dialog"][2] <= 1280 and keys["dialog"][3] <= 680
     bar_x, _y, bar_width, _h = start["controls"]["snippets_scroll"]

@@ -622,8 +622,11 @@ class DialogView:
 
     def row_key(self, name: str, key: int, modifiers: int) -> None:
         """A key on a row: arrows and page keys come back as the pane's spin event; Home and End
-        (which the pane ignores) move the focus here."""
+        (which the pane ignores) move the focus here. A row the wheel scrolled away comes back into
+        view first (the space bar ticks the focused row, as in any list, seen or not)."""
         self.focused_row = name
+        if not self.row_visible(name):  # scrolled away by the wheel: a key shows it again
+            self.focus_row(name)
         if modifiers:
             return
         steps = {KEY_UP: -1, KEY_DOWN: 1, KEY_PAGE_UP: 1 - VISIBLE_ROWS, KEY_PAGE_DOWN: VISIBLE_ROWS - 1}

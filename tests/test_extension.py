@@ -826,3 +826,46 @@ def test_a_stuck_gui_session_is_killed_with_its_screen_and_fails_the_test() -> N
     screen_pid = int(re.search(r"screen (\d+)", str(failure.value)).group(1))  # type: ignore[union-attr]
     with pytest.raises(ProcessLookupError):
         os.kill(screen_pid, 0)
+
+
+@needs_office
+@pytest.mark.office
+def test_dialog_names_missing_font_packages_and_the_command_that_installs_them() -> None:
+    """Her Writer without two of the Debian font packages: on opening, the dialog names exactly those
+    two (dpkg's answer, here from a stand-in dpkg-query) and the one command that installs them."""
+    workdir = _workdir("assembler-ext-fonts-")
+    office = Office(workdir, env={"PATH": f"{workdir / 'bin'}:{os.environ['PATH']}"})
+    try:
+        fake = workdir / "bin" / "dpkg-query"
+        fake.parent.mkdir(parents=True)
+        fake.write_text('#!/bin/sh\ncase "$3" in fonts-noto-cjk|fonts-lxgw-wenkai) exit 1;; esac\n'
+                        'printf "install ok installed"\n', encoding="utf-8")
+        fake.chmod(0o755)
+        office.install(build_oxt(workdir / OXT_NAME))
+        office.start()
+        result = office.selftest([], restore=True)
+        [text] = [message for message in messages(result) if "字体" in message]
+        assert text.startswith("缺少字体软件包：fonts-noto-cjk fonts-lxgw-wenkai。"), text
+        assert "sudo apt-get install fonts-noto-cjk fonts-lxgw-wenkai\n" in text
+        assert "texlive-lang-chinese" not in text and "fonts-arphic-ukai" not in text
+    finally:
+        office.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@needs_office
+@pytest.mark.office
+def test_pickers_start_beside_the_rules_file_then_beside_the_chosen_file(office: Office, data: Path) -> None:
+    """The people and common-values pickers open in the rules file's folder while their own field is
+    empty, and beside the file already chosen once it is not (headless, the picker returns at once)."""
+    elsewhere = data / "别处"
+    elsewhere.mkdir()
+    shutil.copy(data / "people.yaml", elsewhere / "人员.yaml")
+    office.give(data)
+    result = office.selftest([
+        {"set": "rules_path", "value": str(data / "rules.yaml")}, {"click": "rules_load"},
+        {"set": "people_path", "value": ""}, {"set": "vars_path", "value": ""},
+        {"click": "people_browse"}, {"click": "vars_browse"},
+        {"set": "people_path", "value": str(elsewhere / "人员.yaml")}, {"click": "people_browse"},
+    ])
+    assert result["picker_folders"] == [str(data), str(data), str(elsewhere)]

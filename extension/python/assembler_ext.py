@@ -591,6 +591,7 @@ class Controller:
         self.messages: list[dict[str, str]] = []
         self.opened: list[str] = []
         self.last_batch: dict[str, Any] | None = None
+        self.picker_folders: list[str | None] = []  # where each file picker opened (tests read it)
         self.closed = False
 
     # -- plumbing
@@ -668,6 +669,7 @@ class Controller:
         if filters:
             picker.setCurrentFilter(filters[0][0])
         folder = self.start_folder(current, start)
+        self.picker_folders.append(str(folder) if folder is not None else None)
         if folder is not None:
             picker.setDisplayDirectory(_url(folder))
         if picker.execute() != 1:
@@ -1016,6 +1018,7 @@ class Controller:
             "opened": self.opened,
             "batch": self.last_batch,
             "checklist": str(self.checklist_path()) if self.checklist_path() else None,
+            "picker_folders": self.picker_folders,
         }
 
 

@@ -375,7 +375,8 @@ class DialogView:
         add("ListBox", "person_list", x, 70, w, out_y - 74, MultiSelection=True, Dropdown=False)
         path_row("outdir", out_y, "输出文件夹：", "批量生成的报告、PDF 和 manifest.json 写到这里")
         add("CheckBox", "pdf", x, out_y + 16, w, 10, Label="同时生成 PDF（由当前 LibreOffice 转换）", State=0)
-        add("CheckBox", "force", x, out_y + 28, w, 10, Label="覆盖已存在的文件", State=0)
+        add("CheckBox", "force", x, out_y + 28, w, 10, Label="全部重新生成（手工改过的报告仍保留）", State=0,
+            HelpText="不勾选时只重新生成输入有变化的报告，未变的原样保留；勾选后每份都重新生成（同命令行的 --force）")
         add("Button", "generate_open", x, bottom, w // 2 - 2, 14, Label="生成并打开",
             HelpText="为选定的人生成报告，并在新的 Writer 窗口中打开")
         add("Button", "batch", x + w // 2 + 2, bottom, w // 2 - 2, 14, Label="批量生成",

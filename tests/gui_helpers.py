@@ -69,6 +69,11 @@ class Screen:
             time.sleep(0.5)
         raise AssertionError(f"没有出现标题为“{title}”的窗口")
 
+    def windows(self, title: str) -> list[str]:
+        """The visible windows titled exactly ``title``, now."""
+        return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"], capture_output=True,
+                              text=True, env={**os.environ, "DISPLAY": self.display}).stdout.split()
+
     def geometry(self, window: str) -> tuple[int, int, int, int]:
         values = dict(line.split("=", 1) for line in self.run("xdotool", "getwindowgeometry", "--shell",
                                                                window).split())

@@ -808,6 +808,7 @@ def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> 
     assert sizes["rules"].endswith("rules.yaml") and sizes["rows"] >= 10 and sizes["people"] >= 3, sizes
     # The toolbar button sits in Writer's standard toolbar; no add-on toolbar floats over the menu.
     assert "述职报告助手…" in commands, commands
+    assert sizes["reopened_by_click"]  # a mouse click on that button opens the dialog
     assert not [url for url in toolbars if "addon" in url.lower()], toolbars
     # The Chinese interface really is on (gtk3 draws the labels with the zh-CN UI font): the dialog
     # is larger than the same AppFont units would be under the gen plug-in's default font.

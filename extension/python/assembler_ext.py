@@ -1133,8 +1133,16 @@ def measure_dialog(ctx: Any, result_path: str) -> None:
         bar = layout.getElement("private:resource/toolbar/standardbar")
         if bar is not None:
             access = bar.getRealInterface().getAccessibleContext()
-            result["standardbar"] = [str(access.getAccessibleChild(index).getAccessibleContext().getAccessibleName())
-                                     for index in range(access.getAccessibleChildCount())]
+            buttons = [access.getAccessibleChild(index).getAccessibleContext()
+                       for index in range(access.getAccessibleChildCount())]
+            result["standardbar"] = [str(button.getAccessibleName()) for button in buttons]
+            # Where each button is, in the coordinates of Writer's window below its menu bar (gtk3 draws
+            # the menu bar itself), and that window's size: tests click our button with the mouse.
+            result["standardbar_at"] = {str(button.getAccessibleName()): [
+                button.getLocationOnScreen().X, button.getLocationOnScreen().Y, button.getSize().Width,
+                button.getSize().Height] for button in buttons if button.getAccessibleName()}
+            box = frame.getContainerWindow().getPosSize()
+            result["writer_client"] = [box.X, box.Y, box.Width, box.Height]
     out = Path(result_path)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")

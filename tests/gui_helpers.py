@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assembler.oxt import OXT_NAME
-from test_extension import IMPLEMENTATION, MENU_URL, Office, _workdir, build_oxt
+from test_extension import IMPLEMENTATION, MENU_URL, Office, _workdir, build_oxt, kill_group
 
 SCREEN = (1366, 768)
 TITLE = "述职报告助手"
@@ -159,8 +159,8 @@ def run_session(scenario: str, timeout: float = 300) -> dict[str, Any]:
                 log = Path(folder) / "soffice.log"
                 if log.exists():
                     logs.append(log.read_text(errors="replace")[-4000:])
-                _kill_group(int(pid))
-            _kill_group(child.pid)
+                kill_group(int(pid))
+            kill_group(child.pid)
             output, _ = child.communicate()
             for line in listing.read_text(encoding="utf-8").splitlines():
                 shutil.rmtree(line.split(" ", 1)[1], ignore_errors=True)
@@ -171,15 +171,6 @@ def run_session(scenario: str, timeout: float = 300) -> dict[str, Any]:
         return loaded
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _kill_group(pid: int) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        time.sleep(1)
 
 
 def quiet_first_start(profile: Path) -> None:

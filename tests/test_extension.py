@@ -111,6 +111,16 @@ def test_oxt_command_explains_missing_sources(tmp_path: Path) -> None:
 # ----------------------------------------------------------------- a real office
 
 
+def kill_group(pid: int) -> None:
+    """TERM, then KILL, the process group ``pid`` leads (an office, Xvfb, a GUI session)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        time.sleep(1)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -229,12 +239,7 @@ class Office:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             pass
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(pgid, sig)
-            except ProcessLookupError:
-                break
-            time.sleep(1)
+        kill_group(pgid)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -5,8 +5,8 @@ taken of a real LibreOffice on a virtual 1366×768 screen (Xvfb) with the gtk3 p
 Chinese interface and the zh_CN.UTF-8 locale, the .oxt installed into a fresh profile as the
 README says (tests/gui_helpers.py), with the sample library (examples/, snippets/):
 
-* docs/dialog.png: the whole screen with the dialog over Writer (a snippet's tooltip does not show
-  under Xvfb without a window manager: tests read the tooltips' words from the dialog instead);
+* docs/dialog.png: the whole screen with the dialog over Writer, the mouse resting on a snippet so that
+  its tooltip (variables, condition in words) shows;
 * docs/report-in-writer.png: a report the dialog generated (生成并打开), open in Writer;
 * docs/failure-summary.png: 批量生成 with a people file that lacks three columns.
 
@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from gui_helpers import TITLE, Screen, clerk_writer, gui_missing, open_dialog, open_writer  # noqa: E402
+from gui_helpers import TITLE, Screen, clerk_writer, gui_missing, measure, open_dialog, open_writer  # noqa: E402
 from test_extension import IMPLEMENTATION  # noqa: E402
 
 #: Where the sample is copied: a short, readable path in the dialog's fields.
@@ -78,6 +78,7 @@ def windows(screen: Screen, title: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--hover-row", type=int, default=3, help="snippet list row (from 0) to show the tooltip of")
     args = parser.parse_args()
     missing = gui_missing()
     if missing:
@@ -85,10 +86,17 @@ def main() -> None:
     settings = sample_copy()
     try:
         with clerk_writer(settings, give=(SAMPLE,)) as (office, screen):
-            # 1. The dialog over her Writer, the sample library loaded.
+            # 1. The dialog over her Writer, the sample library loaded, the mouse resting on a snippet:
+            # its tooltip (variables, condition in words).
             frame = open_writer(office, screen)
             window = open_dialog(office, screen, frame)
             x, y, width, height = screen.geometry(window)
+            sizes = measure(office)
+            rx, ry, _rw, rh = sizes["controls"][f"row_{args.hover_row}"]
+            for nudge in (0, 4):  # a second small move: the tooltip opens on a motion over the row
+                screen.run("xdotool", "mousemove", str(sizes["dialog"][0] + rx + 40 + nudge),
+                           str(sizes["dialog"][1] + ry + rh // 2))
+                time.sleep(1.5)
             time.sleep(2)
             screen.shoot(args.out / "dialog.png")  # the whole 1366×768 screen: the dialog fits on it
             print(f"已保存 {args.out / 'dialog.png'}，{width}×{height}")

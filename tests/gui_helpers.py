@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assembler.oxt import OXT_NAME
-from test_extension import IMPLEMENTATION, MENU_URL, Office, _workdir, build_oxt
+from test_extension import IMPLEMENTATION, MENU_URL, Office, _workdir, build_oxt, kill_group
 
 SCREEN = (1366, 768)
 TITLE = "述职报告助手"
@@ -68,6 +68,11 @@ class Screen:
                 return found[-1]
             time.sleep(0.5)
         raise AssertionError(f"没有出现标题为“{title}”的窗口")
+
+    def windows(self, title: str) -> list[str]:
+        """The visible windows titled exactly ``title``, now."""
+        return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"], capture_output=True,
+                              text=True, env={**os.environ, "DISPLAY": self.display}).stdout.split()
 
     def geometry(self, window: str) -> tuple[int, int, int, int]:
         values = dict(line.split("=", 1) for line in self.run("xdotool", "getwindowgeometry", "--shell",
@@ -154,8 +159,8 @@ def run_session(scenario: str, timeout: float = 300) -> dict[str, Any]:
                 log = Path(folder) / "soffice.log"
                 if log.exists():
                     logs.append(log.read_text(errors="replace")[-4000:])
-                _kill_group(int(pid))
-            _kill_group(child.pid)
+                kill_group(int(pid))
+            kill_group(child.pid)
             output, _ = child.communicate()
             for line in listing.read_text(encoding="utf-8").splitlines():
                 shutil.rmtree(line.split(" ", 1)[1], ignore_errors=True)
@@ -166,15 +171,6 @@ def run_session(scenario: str, timeout: float = 300) -> dict[str, Any]:
         return loaded
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _kill_group(pid: int) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        time.sleep(1)
 
 
 def quiet_first_start(profile: Path) -> None:

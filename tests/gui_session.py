@@ -22,14 +22,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gui_helpers import Screen, _list_for_watchdog, clerk_writer, measure, open_dialog, open_writer
-from test_extension import ROOT, Office, _workdir
+from gui_helpers import TITLE, Screen, _list_for_watchdog, clerk_writer, measure, open_dialog, open_writer
+from test_extension import IMPLEMENTATION, ROOT, Office, _workdir
 
 
 @contextmanager
-def sample_dialog() -> Iterator[tuple[Office, Screen]]:
+def sample_dialog() -> Iterator[tuple[Office, Screen, str]]:
     """The sample library remembered in the dialog's settings; Writer opened and the dialog opened
-    from the menu command."""
+    from the menu command (its X window id comes last)."""
     sample = _workdir("assembler-gui-sample-")
     try:
         for name in ("examples", "snippets"):
@@ -39,16 +39,33 @@ def sample_dialog() -> Iterator[tuple[Office, Screen]]:
                     "vars": str(sample / "examples" / "vars.yaml"), "outdir": str(sample / "out")}
         with clerk_writer(settings, give=(sample,)) as (office, screen):
             frame = open_writer(office, screen)
-            open_dialog(office, screen, frame)
-            yield office, screen
+            window = open_dialog(office, screen, frame)
+            yield office, screen, window
     finally:
         shutil.rmtree(sample, ignore_errors=True)
 
 
 def dialog_on_her_screen() -> dict[str, Any]:
-    """The dialog with the sample library, measured (with Writer's toolbars: see ``measure_dialog``)."""
-    with sample_dialog() as (office, _screen):
-        return measure(office)
+    """The dialog with the sample library, measured (with Writer's toolbars: see ``measure_dialog``),
+    closed, and opened again with a mouse click on its toolbar button."""
+    with sample_dialog() as (office, screen, window):
+        seen = measure(office)
+        # Closed, then opened again as she opens it: a mouse click on the button in Writer's toolbar.
+        office.ctx.ServiceManager.createInstanceWithContext(IMPLEMENTATION, office.ctx).trigger("click:close")
+        deadline = time.monotonic() + 30
+        while window in screen.windows(TITLE):
+            assert time.monotonic() < deadline, "the dialog did not close"
+            time.sleep(0.3)
+        # The office places the toolbar in the window below gtk3's menu bar: that bar's height is
+        # what the X window has beyond the office's client area.
+        wx, wy, _ww, wh = screen.geometry(screen.find_window(".* - LibreOffice Writer"))
+        below_menu = wy + wh - seen["writer_client"][3]
+        x, y, width, height = seen["standardbar_at"]["述职报告助手…"]
+        screen.run("xdotool", "mousemove", str(wx + x + width // 2), str(below_menu + y + height // 2))
+        time.sleep(0.5)
+        screen.run("xdotool", "click", "1")
+        seen["reopened_by_click"] = bool(screen.find_window(TITLE, timeout=30))
+        return seen
 
 
 #: Where ``wheel_over_snippets`` leaves its screenshots when set (to look at them; tests leave it unset).
@@ -63,7 +80,7 @@ def wheel_over_snippets() -> dict[str, Any]:
     after each step (on the office's main thread)."""
     shots = os.environ.get(SHOTS_ENV)
     steps: dict[str, Any] = {}
-    with sample_dialog() as (office, screen):
+    with sample_dialog() as (office, screen, _window):
         def after(name: str, *command: str) -> dict[str, Any]:
             if command:
                 screen.run("xdotool", *command)

@@ -111,6 +111,16 @@ def test_oxt_command_explains_missing_sources(tmp_path: Path) -> None:
 # ----------------------------------------------------------------- a real office
 
 
+def kill_group(pid: int) -> None:
+    """TERM, then KILL, the process group ``pid`` leads (an office, Xvfb, a GUI session)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        time.sleep(1)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -229,12 +239,7 @@ class Office:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             pass
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(pgid, sig)
-            except ProcessLookupError:
-                break
-            time.sleep(1)
+        kill_group(pgid)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -808,6 +813,7 @@ def test_dialog_fits_a_1366x768_screen_with_gtk3_and_the_chinese_interface() -> 
     assert sizes["rules"].endswith("rules.yaml") and sizes["rows"] >= 10 and sizes["people"] >= 3, sizes
     # The toolbar button sits in Writer's standard toolbar; no add-on toolbar floats over the menu.
     assert "述职报告助手…" in commands, commands
+    assert sizes["reopened_by_click"]  # a mouse click on that button opens the dialog
     assert not [url for url in toolbars if "addon" in url.lower()], toolbars
     # The Chinese interface really is on (gtk3 draws the labels with the zh-CN UI font): the dialog
     # is larger than the same AppFont units would be under the gen plug-in's default font.
@@ -877,3 +883,46 @@ def test_a_stuck_gui_session_is_killed_with_its_screen_and_fails_the_test() -> N
     screen_pid = int(re.search(r"screen (\d+)", str(failure.value)).group(1))  # type: ignore[union-attr]
     with pytest.raises(ProcessLookupError):
         os.kill(screen_pid, 0)
+
+
+@needs_office
+@pytest.mark.office
+def test_dialog_names_missing_font_packages_and_the_command_that_installs_them() -> None:
+    """Her Writer without two of the Debian font packages: on opening, the dialog names exactly those
+    two (dpkg's answer, here from a stand-in dpkg-query) and the one command that installs them."""
+    workdir = _workdir("assembler-ext-fonts-")
+    office = Office(workdir, env={"PATH": f"{workdir / 'bin'}:{os.environ['PATH']}"})
+    try:
+        fake = workdir / "bin" / "dpkg-query"
+        fake.parent.mkdir(parents=True)
+        fake.write_text('#!/bin/sh\ncase "$3" in fonts-noto-cjk|fonts-lxgw-wenkai) exit 1;; esac\n'
+                        'printf "install ok installed"\n', encoding="utf-8")
+        fake.chmod(0o755)
+        office.install(build_oxt(workdir / OXT_NAME))
+        office.start()
+        result = office.selftest([], restore=True)
+        [text] = [message for message in messages(result) if "字体" in message]
+        assert text.startswith("缺少字体软件包：fonts-noto-cjk fonts-lxgw-wenkai。"), text
+        assert "sudo apt-get install fonts-noto-cjk fonts-lxgw-wenkai\n" in text
+        assert "texlive-lang-chinese" not in text and "fonts-arphic-ukai" not in text
+    finally:
+        office.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@needs_office
+@pytest.mark.office
+def test_pickers_start_beside_the_rules_file_then_beside_the_chosen_file(office: Office, data: Path) -> None:
+    """The people and common-values pickers open in the rules file's folder while their own field is
+    empty, and beside the file already chosen once it is not (headless, the picker returns at once)."""
+    elsewhere = data / "别处"
+    elsewhere.mkdir()
+    shutil.copy(data / "people.yaml", elsewhere / "人员.yaml")
+    office.give(data)
+    result = office.selftest([
+        {"set": "rules_path", "value": str(data / "rules.yaml")}, {"click": "rules_load"},
+        {"set": "people_path", "value": ""}, {"set": "vars_path", "value": ""},
+        {"click": "people_browse"}, {"click": "vars_browse"},
+        {"set": "people_path", "value": str(elsewhere / "人员.yaml")}, {"click": "people_browse"},
+    ])
+    assert result["picker_folders"] == [str(data), str(data), str(elsewhere)]

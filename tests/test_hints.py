@@ -15,7 +15,7 @@ def test_cli_wording_is_the_plain_text_and_the_dialog_names_its_controls() -> No
                                          "请在人员表中填写这一列，或在“共用值文件”中统一给出")
     skipped = Hinted("a.docx 已存在，未覆盖", "force")
     assert skipped == "a.docx 已存在，未覆盖（加 --force 可覆盖）"
-    assert worded(skipped, "dialog") == "a.docx 已存在，未覆盖（勾选“覆盖已存在的文件”可覆盖）"
+    assert worded(skipped, "dialog") == "a.docx 已存在，未覆盖（勾选“全部重新生成”可覆盖）"
     assert worded("普通的话", "dialog") == "普通的话"
 
 

@@ -457,7 +457,8 @@ class DialogView:
         add("ListBox", "person_list", x, 70, w, out_y - 74, MultiSelection=True, Dropdown=False)
         path_row("outdir", out_y, "输出文件夹：", "批量生成的报告、PDF 和 manifest.json 写到这里")
         add("CheckBox", "pdf", x, out_y + 16, w, 10, Label="同时生成 PDF（由当前 LibreOffice 转换）", State=0)
-        add("CheckBox", "force", x, out_y + 28, w, 10, Label="覆盖已存在的文件", State=0)
+        add("CheckBox", "force", x, out_y + 28, w, 10, Label="全部重新生成（手工改过的报告仍保留）", State=0,
+            HelpText="不勾选时只重新生成输入有变化的报告，未变的原样保留；勾选后每份都重新生成（同命令行的 --force）")
         add("Button", "generate_open", x, bottom, w // 2 - 2, 14, Label="生成并打开",
             HelpText="为选定的人生成报告，并在新的 Writer 窗口中打开")
         add("Button", "batch", x + w // 2 + 2, bottom, w // 2 - 2, 14, Label="批量生成",
@@ -821,6 +822,7 @@ class Controller:
         self.messages: list[dict[str, str]] = []
         self.opened: list[str] = []
         self.last_batch: dict[str, Any] | None = None
+        self.picker_folders: list[str | None] = []  # where each file picker opened (tests read it)
         self.closed = False
 
     # -- plumbing
@@ -898,6 +900,7 @@ class Controller:
         if filters:
             picker.setCurrentFilter(filters[0][0])
         folder = self.start_folder(current, start)
+        self.picker_folders.append(str(folder) if folder is not None else None)
         if folder is not None:
             picker.setDisplayDirectory(_url(folder))
         if picker.execute() != 1:
@@ -1246,6 +1249,7 @@ class Controller:
             "opened": self.opened,
             "batch": self.last_batch,
             "checklist": str(self.checklist_path()) if self.checklist_path() else None,
+            "picker_folders": self.picker_folders,
         }
 
 
@@ -1374,8 +1378,16 @@ def measure_dialog(ctx: Any, result_path: str) -> None:
         bar = layout.getElement("private:resource/toolbar/standardbar")
         if bar is not None:
             access = bar.getRealInterface().getAccessibleContext()
-            result["standardbar"] = [str(access.getAccessibleChild(index).getAccessibleContext().getAccessibleName())
-                                     for index in range(access.getAccessibleChildCount())]
+            buttons = [access.getAccessibleChild(index).getAccessibleContext()
+                       for index in range(access.getAccessibleChildCount())]
+            result["standardbar"] = [str(button.getAccessibleName()) for button in buttons]
+            # Where each button is, in the coordinates of Writer's window below its menu bar (gtk3 draws
+            # the menu bar itself), and that window's size: tests click our button with the mouse.
+            result["standardbar_at"] = {str(button.getAccessibleName()): [
+                button.getLocationOnScreen().X, button.getLocationOnScreen().Y, button.getSize().Width,
+                button.getSize().Height] for button in buttons if button.getAccessibleName()}
+            box = frame.getContainerWindow().getPosSize()
+            result["writer_client"] = [box.X, box.Y, box.Width, box.Height]
     out = Path(result_path)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")

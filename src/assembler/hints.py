@@ -2,7 +2,7 @@
 
 The library knows *why* something failed and what would fix it; only the shell knows what the
 user can touch: the CLI has flags (``--force``, ``--set x=…``), the Writer dialog has controls
-(覆盖已存在的文件, 共用值文件). A ``Hinted`` message is a ``str`` worded for the CLI (so the
+(全部重新生成, 共用值文件). A ``Hinted`` message is a ``str`` worded for the CLI (so the
 manifest, the CLI's output and everything that stores plain text stay as they were) that also
 carries its cause and the kind of hint, so the dialog can say the same thing in its own words.
 """
@@ -15,7 +15,7 @@ from typing import Any
 WORDINGS: dict[str, dict[str, str]] = {
     "force": {
         "cli": "（加 --force 可覆盖）",
-        "dialog": "（勾选“覆盖已存在的文件”可覆盖）",
+        "dialog": "（勾选“全部重新生成”可覆盖）",
     },
     "overwrite_edited": {
         "cli": "；确认不需要保留手工修改时，可加 --overwrite-edited 覆盖",

@@ -353,8 +353,19 @@ def test_a_rerun_reuses_the_plans_of_unchanged_rows(lib, tmp_path, monkeypatch):
     planned.clear()
     village = lib / "snippets" / "duties" / "village.md"
     village.write_text(village.read_text(encoding="utf-8") + "\n另一段。\n", encoding="utf-8")
+    reworded = build(lib, out)
+    # a reword changes no plan (planning reads a snippet's variables, not its words): no row planned
+    # again, yet exactly the reports that contain the snippet are rendered again
+    assert planned == []
+    assert changes(reworded)["updated"] == [f"人员{n:02d}" for n in range(12) if "duties.village" in
+                                            next(r for r in first.reports if r.name == f"人员{n:02d}").snippets]
+    assert 0 < len(changes(reworded)["updated"]) < 12 and changes(reworded)["unchanged"]
+    village.write_text(village.read_text(encoding="utf-8") + "\n{{ year }}年又走访一次。\n", encoding="utf-8")
+    build(lib, out)
+    assert len(planned) == 12  # the snippet reads another name: every row planned again
+    planned.clear()
     build(lib, out, common={"网格村": "北村"})
-    assert len(planned) == 12  # the project changed: every row planned again
+    assert len(planned) == 12  # the common values changed: every row planned again
     planned.clear()
     (out / CACHE).write_bytes(b"assembler-plans/1\n" + b"\0" * 40)  # damaged: planning again, no harm
     assert build(lib, out, common={"网格村": "北村"}).changes()["unchanged"] == 12 and len(planned) == 12

@@ -3,8 +3,8 @@
 Planning a person (typing each cell, evaluating the ``when`` conditions, the file name)
 costs about a millisecond; for an unchanged rerun of ten thousand people it is most of
 the run. A person's plan depends only on the project's planning inputs (the tool, the
-rules, the checklist, the snippets' texts, the common values, the people file's
-columns) and on their own row, so it is cached under a key of both (``row_key``):
+rules, the checklist, the variables the snippets declare and read, the common values,
+the people file's columns) and on their own row, so it is cached under a key of both (``row_key``):
 an unchanged row of an unchanged project takes its plan from the cache (one unpickle);
 anything else is planned afresh. The cache lives in the output folder (``CACHE``):
 a header with the project key, then one record per row (length, key, pickled plan);
@@ -40,13 +40,27 @@ def _read(path: Path | None) -> bytes:
         return b""
 
 
+def planning_signature(project: Any) -> str:
+    """What planning reads of the snippets, and no more: every declared variable (``specs``, from
+    the rules and the snippets' front matter) and the names each snippet's body reads. Rewording a
+    snippet leaves it as it was, so a rerun after a reword plans no row again (the reports that
+    contain the snippet are still rendered again: their fingerprint has the snippet's text)."""
+    from ..template.needs import body_variables
+
+    specs = [[name, spec.type, spec.label, canonical(spec.default), canonical(spec.example)]
+             for name, spec in project.specs.items()]
+    reads = [[snippet_id, sorted(body_variables(project.library[snippet_id]))]
+             for snippet_id in sorted(set(project.rules.entry_ids())) if snippet_id in project.library]
+    return json.dumps([specs, reads], ensure_ascii=False)
+
+
 def project_key(project: Any, common: Mapping[str, Any], headers: Iterable[str], people: Path) -> bytes:
-    """Everything a plan depends on besides the person's own row."""
+    """Everything a plan depends on besides the person's own row: the rules and checklist files
+    whole, the snippets as far as planning reads them (``planning_signature``)."""
     digest = hashlib.sha256()
     checklist = project.checklist.path if project.checklist is not None else None
     parts = [__version__, text_digest(_read(project.rules.path)), text_digest(_read(checklist)),
-             *(f"{snippet_id}={text_digest(_read(project.library[snippet_id].path))}"
-               for snippet_id in sorted(set(project.rules.entry_ids())) if snippet_id in project.library),
+             planning_signature(project),
              json.dumps(canonical(dict(common)), ensure_ascii=False), json.dumps(list(headers), ensure_ascii=False),
              str(people)]
     for part in parts:

@@ -102,12 +102,22 @@ class BatchFingerprint:
                              if snippet_id in project.library})
 
     def person(self, included: Iterable[str], variants: Mapping[str, int], context: Mapping[str, Any],
-               file_name: str) -> str:
-        """The fingerprint of one report (hex SHA-256)."""
+               file_name: str, *, values: str | None = None) -> str:
+        """The fingerprint of one report (hex SHA-256). ``values``: ``person_values(context)`` if
+        already known (a plan keeps it: ``plan.fingerprint_values``), so it is not encoded again."""
         digest = self._shared.copy()
         snippets = [[snippet_id, self.snippets.get(snippet_id, ""), variants.get(snippet_id)]
                     for snippet_id in included]
-        values = sorted([str(name), canonical(value)] for name, value in context.items() if name != "variants")
-        digest.update(json.dumps([file_name, snippets, values], ensure_ascii=False,
-                                 separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        if values is None:
+            values = person_values(context)
+        # the same bytes as json.dumps([file_name, snippets, values]) with these separators
+        head = json.dumps([file_name, snippets], ensure_ascii=False, separators=(",", ":"))
+        digest.update(f"{head[:-1]},{values}]".encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
+
+
+def person_values(context: Mapping[str, Any]) -> str:
+    """A person's values as their fingerprint encodes them: most of its cost (~90 typed values per
+    person), and the same for the same plan, so a plan taken from the plan cache brings it along."""
+    values = sorted([str(name), canonical(value)] for name, value in context.items() if name != "variants")
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))

@@ -24,7 +24,7 @@ from ..output import NameAllocator, remove_stale_temps, safe_filename
 from ..template.environment import render_text
 from .batch import After, RenderJob, render_jobs
 from .body_checks import require_ticks
-from .fingerprint import BatchFingerprint, file_digest
+from .fingerprint import BatchFingerprint, file_digest, person_values
 from .incremental import PROTECTED, Decision, ReportIndex, decide, drop_journal, journal
 from .measure import (
     Measured,
@@ -175,7 +175,8 @@ class _Assembled:
             if not plan.ok or target is None:
                 self.decisions.append(None)
                 continue
-            fingerprint = prints.person(plan.included, dict(self.dealer.chosen(holder)), plan.context, target)
+            fingerprint = prints.person(plan.included, dict(self.dealer.chosen(holder)), plan.context, target,
+                                        values=plan.fingerprint_values)
             self.decisions.append(decide(self.outdir, self.index, target, fingerprint, force=self.force,
                                          overwrite_edited=self.overwrite_edited, taken=self.names.used))
         del self.names
@@ -285,6 +286,8 @@ class _PlanReuse:
         plan, data = self.cache.get_record(key)
         if plan is None:
             plan = plan_row(project, people, row, common)
+            if plan.ok:  # encoded once, here, and kept with the plan: a rerun need not encode it again
+                plan.fingerprint_values = person_values(plan.context)
         if self.writer is not None:
             self.writer.add(key, plan, data)  # pickled before any change to the plan (taken as planned)
         return plan  # type: ignore[no-any-return]

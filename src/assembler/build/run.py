@@ -155,6 +155,8 @@ class _Assembled:
         self.skipped_measures: dict[int, Measured] = {}
         self.provenance: BatchProvenance | None = None
         self.snippet_lists: dict[tuple[str, ...], list[str]] = {}
+        #: per spooled person, what their fingerprint needs (read back once, between the passes)
+        self.prints = Spool()
 
     def first(self, row: PersonRow, position: int) -> tuple[Any, bool] | None:
         # every person is entered into the dealer (variants are dealt over the whole file, as in
@@ -166,19 +168,26 @@ class _Assembled:
         if self.only is not None and not self.only(plan):
             return None
         target = self.names.allocate(plan.output_stem, ".docx") if plan.ok and plan.output_stem else None
+        if target is None:
+            self.prints.append(None)
+        else:  # what ``between`` needs of the plan: a small record to read back, not the typed values
+            values = plan.fingerprint_values or person_values(plan.context)
+            self.prints.append((index, plan.included, values, target))
+            plan.fingerprint_values = None  # the plan spooled for the second pass needs it no more
         return (index, plan, target), target is not None
 
     def between(self, spool: Spool) -> int:
         self.dealer.deal()
         prints = BatchFingerprint.for_project(self.project)
-        for holder, plan, target in spool:
-            if not plan.ok or target is None:
-                self.decisions.append(None)
-                continue
-            fingerprint = prints.person(plan.included, dict(self.dealer.chosen(holder)), plan.context, target,
-                                        values=plan.fingerprint_values)
-            self.decisions.append(decide(self.outdir, self.index, target, fingerprint, force=self.force,
-                                         overwrite_edited=self.overwrite_edited, taken=self.names.used))
+        with self.prints:
+            for record in self.prints:
+                if record is None:
+                    self.decisions.append(None)
+                    continue
+                holder, included, values, target = record
+                fingerprint = prints.person(included, dict(self.dealer.chosen(holder)), {}, target, values=values)
+                self.decisions.append(decide(self.outdir, self.index, target, fingerprint, force=self.force,
+                                             overwrite_edited=self.overwrite_edited, taken=self.names.used))
         del self.names
         touched = {name for decision in self.decisions if decision is not None
                    for name in (decision.target, decision.edited) if name}
@@ -350,10 +359,10 @@ def build(
         measure = StampAndMeasure(sketches=near is not None, style=style)
     else:
         measure = stamp_and_read if near is not None else stamp_and_count
+    kind = _Assembled(project, people, typed_common, outdir, only=only, force=force,
+                      overwrite_edited=overwrite_edited, variant=variant, jobs=jobs, near=near, index=index,
+                      reuse=reuse, strict=strict)
     try:
-        kind = _Assembled(project, people, typed_common, outdir, only=only, force=force,
-                          overwrite_edited=overwrite_edited, variant=variant, jobs=jobs, near=near, index=index,
-                          reuse=reuse, strict=strict)
         stored = run_batch(kind, people.table.rows, outdir, project.prepared, jobs=jobs, progress=progress,
                            after=_Finish(outdir, measure), dry_run=dry_run)
         batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
@@ -373,6 +382,7 @@ def build(
         drop_journal(outdir)  # the manifest now holds what it said
         reuse.save(outdir)
     finally:
+        kind.prints.close()  # read between the passes; here if the first pass was refused
         reuse.close()
     return batch
 

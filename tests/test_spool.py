@@ -51,3 +51,34 @@ def test_spooled_list_refuses_what_it_cannot_do():
     with pytest.raises(IndexError):
         results[3]
     assert list(results) == [1, 2, 3]
+
+
+def test_results_are_counted_as_stored_and_read_back_only_after_a_change(monkeypatch):
+    """``ResultList`` counts statuses and changes as results are stored, so a build of ten thousand
+    says what it did without unpickling them all again; once a result is stored back (a PDF added),
+    the counts are taken from the stored results."""
+    from pathlib import Path
+
+    from assembler.build.results import BatchResult, ReportResult, ResultList
+
+    made = [ReportResult(row=n + 2, name=f"人员{n}", status=status, change=change)
+            for n, (status, change) in enumerate([("written", "created"), ("skipped", "unchanged"),
+                                                  ("failed", "updated"), ("written", "updated"),
+                                                  ("skipped", "unchanged"), ("failed", None)])]
+    stored = ResultList()
+    for result in made:
+        stored.append(result)
+    batch = BatchResult(outdir=Path("."), reports=stored, warnings=[])
+    plain = BatchResult(outdir=Path("."), reports=list(made), warnings=[])
+    reads: list[int] = []
+    real = ResultList._read
+    monkeypatch.setattr(ResultList, "_read", lambda self, offset: reads.append(offset) or real(self, offset))
+    assert batch.counts() == plain.counts() == {"written": 2, "skipped": 2, "failed": 2}
+    assert batch.changes() == plain.changes() == {"created": 1, "updated": 1, "unchanged": 2, "protected": 0,
+                                                  "kept": 0}
+    assert reads == []
+    changed = stored[1]
+    changed.status = "written"
+    stored[1] = changed
+    reads.clear()
+    assert batch.counts() == {"written": 3, "skipped": 1, "failed": 2} and len(reads) == 6

@@ -137,12 +137,12 @@ class BatchResult:
         cached = self._tallied
         if isinstance(version, int) and cached is not None and cached[0] is self.reports and cached[1] == version:
             return cached[2]
+        if isinstance(self.reports, ResultList) and self.reports.counted is not None:
+            return self.reports.counted  # counted as they were stored, none changed since
         statuses = dict.fromkeys(("written", "skipped", "failed"), 0)
         changes = dict.fromkeys(CHANGES, 0)
         for report in self.reports:
-            statuses[report.status] = statuses.get(report.status, 0) + 1
-            if report.change is not None and report.status != "failed":
-                changes[report.change] += 1
+            _count(statuses, changes, report)
         if isinstance(version, int):
             self._tallied = (self.reports, version, (statuses, changes))
         return statuses, changes
@@ -171,13 +171,44 @@ class BatchResult:
         return self.strict_style and any(report.errors for report in self.reports if report.status == "written")
 
 
+def _count(statuses: dict[str, int], changes: dict[str, int], report: ReportResult) -> None:
+    statuses[report.status] = statuses.get(report.status, 0) + 1
+    if report.change is not None and report.status != "failed":
+        changes[report.change] += 1
+
+
+class ResultList(SpooledList[ReportResult]):
+    """A batch's results on disk, counted by status and change as they are stored: a batch of ten
+    thousand need not be read back (every result unpickled) to say how many were written."""
+
+    def __init__(self) -> None:
+        from .incremental import CHANGES
+
+        super().__init__()
+        self._statuses = dict.fromkeys(("written", "skipped", "failed"), 0)
+        self._changes = dict.fromkeys(CHANGES, 0)
+        self._exact = True  # no result stored back (``reports[i] = …``) since: the counts hold
+
+    @property
+    def counted(self) -> tuple[dict[str, int], dict[str, int]] | None:
+        return (self._statuses, self._changes) if self._exact else None
+
+    def insert(self, index: int, item: ReportResult) -> None:
+        super().insert(index, item)
+        _count(self._statuses, self._changes, item)
+
+    def __setitem__(self, index: Any, item: Any) -> None:
+        super().__setitem__(index, item)
+        self._exact = False
+
+
 class Results:
     """A batch's results in people order. A result is final once every job up to its own has come
     back (outcomes arrive in job order); then it is stored on disk (``SpooledList``), so only the
     results of the jobs in flight are held in memory."""
 
     def __init__(self, final: Callable[[int, ReportResult], None] | None = None) -> None:
-        self.stored: SpooledList[ReportResult] = SpooledList()
+        self.stored: SpooledList[ReportResult] = ResultList()
         self._open: dict[int, ReportResult] = {}
         self._final = final
 

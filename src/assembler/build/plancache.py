@@ -70,7 +70,14 @@ def project_key(project: Any, common: Mapping[str, Any], headers: Iterable[str],
 
 def row_key(project: bytes, row: Any) -> bytes:
     """The key of one row of the people file: the project's key, the row's number, kind and cells."""
-    cells = json.dumps([row.row, row.kind, canonical(row.values)], ensure_ascii=False, separators=(",", ":"))
+    values = row.values
+    if all(type(key) is str and type(value) is str for key, value in values.items()):
+        # a CSV's cells (and most of a sheet's): canonical() of a map of plain strings, without
+        # its call per cell (the same JSON: the keys differ, so pairs sort by key alone)
+        encoded: Any = ["map", sorted(values.items())]
+    else:
+        encoded = canonical(values)
+    cells = json.dumps([row.row, row.kind, encoded], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(project + cells.encode("utf-8", "surrogatepass")).digest()
 
 

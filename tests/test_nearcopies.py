@@ -384,3 +384,47 @@ def test_bad_input():
         NearCopies(0.8).add("x", Sketch(3, b"\0" * 12))
     assert len(NearCopies(0.8)) == 0
     assert NearCopies(0.8).find(lambda key: None) == NearCopyResult([], 0, False)
+
+
+def find_involving(texts: dict[str, str], threshold: float, involving: list[str], limit: int = 100_000,
+                   ) -> NearCopyResult:
+    index = NearCopies(threshold)
+    for key, text in texts.items():
+        index.add(key, sketch(text))
+    return index.find(texts.get, limit=limit, involving=involving)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
+def test_a_focused_search_finds_the_pairs_of_the_reports_involved(pooled, threshold):
+    """``find(involving=)`` (a rerun that rendered a few reports) gives exactly the full search's
+    pairs that have one of them, whether a run compares its involved members one by one
+    (``_run_focused``) or every member in bulk (``_run``)."""
+    everything, _ = find_all(pooled, threshold)
+    keys = list(pooled)
+    pairs = [(p.a, p.b) for p in everything.pairs]
+    involved = [key for pair in pairs[::7] for key in pair][:6] + keys[::97]
+    wanted = [p for p in everything.pairs if p.a in involved or p.b in involved]
+    assert wanted  # the test means something
+    for share in (nearcopies.FOCUSED_SHARE, 0, 10**9):  # as shipped, always one by one, always in bulk
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(nearcopies, "FOCUSED_SHARE", share)
+            found = find_involving(pooled, threshold, involved)
+        assert found.pairs == wanted and found.total == len(wanted) and not found.approximate
+
+
+def test_a_focused_search_among_near_copies_at_the_caps_is_the_same_either_way(monkeypatch):
+    """Among near copies the caps are reached; the involved members' pairs are met in the same order
+    one by one as in bulk, so even the capped result (pairs, total, lower bound) is the same."""
+    monkeypatch.setattr(nearcopies, "PAIR_BUDGET", 200_000)
+    monkeypatch.setattr(nearcopies, "ESTIMATE_BUDGET", 3_000)
+    monkeypatch.setattr(nearcopies, "READ_BUDGET", 150)
+    monkeypatch.setattr(nearcopies, "DOC_BUDGET", 120)
+    texts = degenerate_texts(1200)
+    involved = list(texts)[5:1200:40]
+    results = []
+    for share in (0, 10**9):
+        monkeypatch.setattr(nearcopies, "FOCUSED_SHARE", share)
+        results.append(find_involving(texts, 0.8, involved, limit=100))
+    assert results[0] == results[1]
+    assert results[0].approximate and len(results[0].pairs) == 100
+    assert all(p.a in involved or p.b in involved for p in results[0].pairs)

@@ -399,6 +399,11 @@ def _blocks(candidates: list[tuple[float, int, int]]) -> Iterator[tuple[list[int
             yield sorted({n for _, i, j in covered for n in (i, j)}), covered
 
 
+#: ``find(involving=)``: a run with at most 1/FOCUSED_SHARE of its members involved compares only their
+#: pairs, one by one (``_Search._run_focused``); above that, every member is compared in bulk (``_run``).
+FOCUSED_SHARE = 8
+
+
 class _Search:
     """One run of the candidate search over a ``NearCopies`` (bands, estimates, heap)."""
 
@@ -438,7 +443,9 @@ class _Search:
                     continue  # ``find(involving=)``: no pair of this run has one of them
                 if length - 1 > window and self.rows:
                     run.sort(key=lambda i: self._rotated(packed, i, band))
-                if not self._run(run, band, window, fingerprints, heap, capacity, budget):
+                few = self.focus is not None and FOCUSED_SHARE * sum(self.focus[i] for i in run) <= length
+                search = self._run_focused if few else self._run
+                if not search(run, band, window, fingerprints, heap, capacity, budget):
                     self.approximate = True
                     return [(estimate, -i, -j) for estimate, i, j in heap]
         return [(estimate, -i, -j) for estimate, i, j in heap]
@@ -516,7 +523,7 @@ class _Search:
         in both it would need ``cuts[K - e] + e >= cuts[K]``); one that could not enter the full
         heap is only counted; the rest get their estimate from the values themselves.
         """
-        rows, sizes, threshold, focus = self.rows, self.sizes, self.threshold, self.focus
+        rows, focus = self.rows, self.focus
         first = self.cuts[K]
         earlier = band * rows  # bins of the bands before this one
         block = b"".join([fingerprints[i * K:(i + 1) * K] for i in run])
@@ -530,36 +537,69 @@ class _Search:
             if max(equal) < first:
                 continue
             a = run[position]
-            size_a = sizes[a]
             for offset, matches in enumerate(equal):
                 if matches < first:
                     continue
                 b = run[position + 1 + offset]
                 if focus is not None and not (focus[a] or focus[b]):
                     continue
-                size_b = sizes[b]
-                if (size_a / size_b if size_a < size_b else size_b / size_a) < threshold:
-                    continue  # as similarity.similar_pair: the Jaccard index is at most small / large
-                budget[0] -= 1
-                if budget[0] < 0:
+                if not self._consider(a, b, matches, xor, offset * K, earlier, heap, capacity, budget):
                     return False
-                i, j = (a, b) if a < b else (b, a)
-                if earlier and self._met_before(i, j, xor, offset * K, earlier):
-                    continue
-                if len(heap) >= capacity and matches / K <= heap[0][0]:
-                    self.approximate = True
-                    self.estimated += matches / K >= threshold
-                    continue
-                estimate = self._estimate(i, j)
-                if estimate is None:
-                    continue
-                item = (estimate, -i, -j)
-                if len(heap) < capacity:
-                    heapq.heappush(heap, item)
-                    continue
-                passed = heapq.heappushpop(heap, item)
-                self.estimated += passed[0] >= threshold
-                self.approximate = True
+        return True
+
+    def _run_focused(self, run: list[int], band: int, window: int, fingerprints: bytes,
+                     heap: list[tuple[float, int, int]], capacity: int, budget: list[int]) -> bool:
+        """``_run`` for a run with few members in ``focus``: the same pairs (a focused member and one
+        within ``window`` of it), met in the same order, so the same result; but only those pairs
+        are compared, not every member with its next ``window`` (a one-report rerun of ten thousand
+        near copies had the whole run compared for one member's pairs)."""
+        focus = self.focus
+        assert focus is not None
+        length = len(run)
+        first = self.cuts[K]
+        earlier = band * self.rows
+        pairs: set[tuple[int, int]] = set()
+        for position, member in enumerate(run):
+            if focus[member]:
+                pairs.update((position, other) for other in range(position + 1, min(length, position + window + 1)))
+                pairs.update((other, position) for other in range(max(0, position - window), position))
+        for p, q in sorted(pairs):
+            a, b = run[p], run[q]
+            xor = (int.from_bytes(fingerprints[a * K:(a + 1) * K], "little")
+                   ^ int.from_bytes(fingerprints[b * K:(b + 1) * K], "little")).to_bytes(K, "little")
+            matches = xor.count(0)
+            if matches >= first and not self._consider(a, b, matches, xor, 0, earlier, heap, capacity, budget):
+                return False
+        return True
+
+    def _consider(self, a: int, b: int, matches: int, xor: bytes, start: int, earlier: int,
+                  heap: list[tuple[float, int, int]], capacity: int, budget: list[int]) -> bool:
+        """One pair whose fingerprints agree in ``matches`` bins (``xor[start:start + K]``): into the
+        heap if its estimate passes; False when the estimates ran out (``ESTIMATE_BUDGET``)."""
+        sizes, threshold = self.sizes, self.threshold
+        size_a, size_b = sizes[a], sizes[b]
+        if (size_a / size_b if size_a < size_b else size_b / size_a) < threshold:
+            return True  # as similarity.similar_pair: the Jaccard index is at most small / large
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        i, j = (a, b) if a < b else (b, a)
+        if earlier and self._met_before(i, j, xor, start, earlier):
+            return True
+        if len(heap) >= capacity and matches / K <= heap[0][0]:
+            self.approximate = True
+            self.estimated += matches / K >= threshold
+            return True
+        estimate = self._estimate(i, j)
+        if estimate is None:
+            return True
+        item = (estimate, -i, -j)
+        if len(heap) < capacity:
+            heapq.heappush(heap, item)
+            return True
+        passed = heapq.heappushpop(heap, item)
+        self.estimated += passed[0] >= threshold
+        self.approximate = True
         return True
 
     def _met_before(self, i: int, j: int, xor: bytes, start: int, earlier: int) -> bool:

@@ -136,11 +136,13 @@ class PlanCacheWriter:
         self._file = tempfile.TemporaryFile(prefix="assembler-plans-")
         self._file.write(_MAGIC + key)
 
-    def add(self, key: bytes, plan: Any, data: bytes | None = None) -> None:
-        """``data``: the plan already pickled (taken from the last cache), so not pickled again."""
+    def add(self, key: bytes, plan: Any, data: bytes | None = None) -> bytes:
+        """``data``: the plan already pickled (taken from the last cache), so not pickled again.
+        Returns the plan pickled (the build spools these bytes as they are)."""
         if data is None:
             data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
         self._file.write(_RECORD.pack(len(data), key) + data)
+        return data
 
     def save(self, outdir: Path) -> None:
         """Into ``outdir`` (atomically); a folder that cannot take it only costs the next run its planning."""

@@ -10,6 +10,7 @@ row becomes, which template renders it, what is done with a written report — i
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -161,9 +162,10 @@ class _Assembled:
     def first(self, row: PersonRow, position: int) -> tuple[Any, bool] | None:
         # every person is entered into the dealer (variants are dealt over the whole file, as in
         # a preview, whoever ``only`` keeps)
-        plan = self.reuse.plan(self.project, self.people, row, self.common)
+        plan, pickled = self.reuse.plan(self.project, self.people, row, self.common)
         if self.strict and plan.ok and plan.warnings:
             plan.errors.append(strict_failure(plan.warnings))
+            pickled = None  # no longer the plan as pickled
         index = self.dealer.add(plan.name, plan.row, plan.included)
         if self.only is not None and not self.only(plan):
             return None
@@ -174,7 +176,8 @@ class _Assembled:
             values = plan.fingerprint_values or person_values(plan.context)
             self.prints.append((index, plan.included, values, target))
             plan.fingerprint_values = None  # the plan spooled for the second pass needs it no more
-        return (index, plan, target), target is not None
+        # the plan as the plan cache has it pickled already (not pickled a second time for the spool)
+        return (index, pickled if pickled is not None else plan, target), target is not None
 
     def between(self, spool: Spool) -> int:
         self.dealer.deal()
@@ -205,6 +208,8 @@ class _Assembled:
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
         holder, plan, _target = item
+        if isinstance(plan, bytes):
+            plan = pickle.loads(plan)  # our own, pickled in the first pass (``_PlanReuse.plan``)
         chosen = self.dealer.chosen(holder)
         give_variants(plan, chosen)
         included = tuple(plan.included)
@@ -290,16 +295,18 @@ class _PlanReuse:
         self.cache = PlanCache(outdir, self.key)
         self.writer = PlanCacheWriter(self.key) if keep else None
 
-    def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]) -> PersonPlan:
+    def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]
+             ) -> tuple[PersonPlan, bytes | None]:
+        """The row's plan, and the plan pickled as the next cache keeps it (``None``: not kept, a dry run)."""
         key = row_key(self.key, row)
         plan, data = self.cache.get_record(key)
         if plan is None:
             plan = plan_row(project, people, row, common)
             if plan.ok:  # encoded once, here, and kept with the plan: a rerun need not encode it again
                 plan.fingerprint_values = person_values(plan.context)
-        if self.writer is not None:
-            self.writer.add(key, plan, data)  # pickled before any change to the plan (taken as planned)
-        return plan  # type: ignore[no-any-return]
+        if self.writer is None:
+            return plan, None
+        return plan, self.writer.add(key, plan, data)  # pickled before any change to the plan (taken as planned)
 
     def save(self, outdir: Path) -> None:
         if self.writer is not None:

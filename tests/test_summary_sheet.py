@@ -120,3 +120,24 @@ def test_rows_written_here_read_back_as_openpyxl_would_have_written_them():
     assert got[2][1] == " 李四 " and got[2][5] == "a < b & c > d\n第二条\r\n第三条"
     assert got[4][1] == "=1+1" and len(got[4][5]) == CELL_LIMIT and got[5][1] == "赵六"
     assert load_workbook(io.BytesIO(summary_bytes(reports))).worksheets[0]["B5"].data_type == "s"
+
+
+def test_manifest_and_sheet_read_the_spooled_reports_once(mini, monkeypatch):
+    """A build's results live on disk; manifest.json and 汇总.xlsx are made in one pass over them
+    (each read unpickles a report), and the sheet is the one a separate pass makes."""
+    from assembler import pipeline
+    from assembler.build.results import ResultList, manifest_data, write_records
+    from assembler.build.summary_sheet import summary_bytes
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    project = pipeline.load_project(mini / "rules.yaml", mini / "checklist.md")
+    batch = pipeline.build(project, mini / "people.yaml", mini / "out", jobs=1)
+    assert isinstance(batch.reports, ResultList) and len(batch.reports) == 3
+    reads: list[int] = []
+    real = ResultList._read
+    monkeypatch.setattr(ResultList, "_read", lambda self, offset: reads.append(offset) or real(self, offset))
+    write_records(batch, manifest_data(batch, project=project, people=mini / "people.yaml"))
+    assert len(reads) == 3
+    assert (mini / "out" / "汇总.xlsx").read_bytes() == summary_bytes(batch.reports)
+    manifest = json.loads((mini / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert [entry["name"] for entry in manifest["reports"]] == [row["姓名"] for row in sheet_rows(mini / "out" / "汇总.xlsx")]

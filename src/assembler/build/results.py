@@ -21,10 +21,20 @@ if TYPE_CHECKING:
 def write_records(batch: BatchResult, data: dict[str, Any]) -> None:
     """manifest.json and 汇总.xlsx beside it, each written whole (``summary_sheet``)."""
     from ..output import write_manifest
-    from .summary_sheet import write_summary
+    from .summary_sheet import SummaryRows, write_summary
 
-    batch.manifest = write_manifest(batch.outdir, data)
-    batch.summary = write_summary(batch.outdir, batch.reports)
+    entries = data.get("reports")
+    if not (isinstance(entries, _ManifestReports) and entries.batch is batch and entries.tap is None):
+        batch.manifest = write_manifest(batch.outdir, data)
+        batch.summary = write_summary(batch.outdir, batch.reports)
+        return
+    rows = SummaryRows()  # the sheet's rows made as the manifest reads each report: one pass for both
+    try:
+        entries.tap = rows.add
+        batch.manifest = write_manifest(batch.outdir, data)
+        batch.summary = write_summary(batch.outdir, (), rows=rows)
+    finally:
+        rows.close()
 
 
 #: Similar pairs manifest.json keeps (the batch warnings spell out fewer: ``measure.WARNED_PAIRS``).
@@ -264,16 +274,26 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
                             "shared": pair.shared} for pair in batch.similar[:MANIFEST_PAIRS]]
     if template is not None:
         data["template"] = str(template)
-    data["reports"] = _manifest_reports(batch)  # written one by one
+    data["reports"] = _ManifestReports(batch)  # written one by one
     return data
 
 
-def _manifest_reports(batch: BatchResult) -> Iterator[dict[str, Any]]:
-    """This run's reports, then those of the folder it left alone (read again from the old manifest)."""
-    for report in batch.reports:
-        yield report.to_json(batch.outdir)
-    if batch.kept:
-        from .incremental import carried_entries
+class _ManifestReports:
+    """This run's reports, then those of the folder it left alone (read again from the old manifest).
+    ``tap`` sees each of this run's reports as it is read (``write_records``: 汇总.xlsx's rows)."""
 
-        yield from carried_entries(batch.outdir, batch.kept)
+    def __init__(self, batch: BatchResult) -> None:
+        self.batch = batch
+        self.tap: Callable[[ReportResult], None] | None = None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        batch, tap = self.batch, self.tap
+        for report in batch.reports:
+            if tap is not None:
+                tap(report)
+            yield report.to_json(batch.outdir)
+        if batch.kept:
+            from .incremental import carried_entries
+
+            yield from carried_entries(batch.outdir, batch.kept)
 

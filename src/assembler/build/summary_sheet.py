@@ -49,8 +49,32 @@ def _cell(text: str) -> str:
     return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"
 
 
-def summary_bytes(reports: Iterable[_Report], *, moment: _dt.datetime | None = None) -> bytes:
-    """The workbook's bytes (see the module docstring)."""
+class SummaryRows:
+    """The sheet's rows gathered while the reports are read for something else (manifest.json), on
+    disk, so a batch of ten thousand is read back once for both files, and never held."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self._file = tempfile.TemporaryFile(prefix="assembler-summary-")
+        self._next = 2
+
+    def add(self, report: _Report) -> None:
+        self._file.write(_row_xml(self._next, row_values(report)).encode("utf-8"))
+        self._next += 1
+
+    def chunks(self) -> Iterator[bytes]:
+        self._file.seek(0)
+        return iter(lambda: self._file.read(1 << 20), b"")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def summary_bytes(reports: Iterable[_Report], *, moment: _dt.datetime | None = None,
+                  rows: Iterable[bytes] | None = None) -> bytes:
+    """The workbook's bytes (see the module docstring); ``rows``: the people's rows made already
+    (``SummaryRows.chunks``), instead of from ``reports``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -73,7 +97,7 @@ def summary_bytes(reports: Iterable[_Report], *, moment: _dt.datetime | None = N
     sheet.append(header)
     buffer = io.BytesIO()
     book.save(buffer)
-    return _fixed_times(buffer.getvalue(), aware, _row_chunks(reports))
+    return _fixed_times(buffer.getvalue(), aware, _row_chunks(reports) if rows is None else rows)
 
 
 def row_values(report: _Report) -> list[str | int | None]:
@@ -152,8 +176,8 @@ def _fixed_times(data: bytes, moment: _dt.datetime, rows: Iterable[bytes] = ()) 
     return out.getvalue()
 
 
-def write_summary(folder: Path, reports: Iterable[_Report]) -> Path:
-    """``汇总.xlsx`` in ``folder``, written atomically."""
+def write_summary(folder: Path, reports: Iterable[_Report], *, rows: SummaryRows | None = None) -> Path:
+    """``汇总.xlsx`` in ``folder``, written atomically (``rows``: gathered already, ``reports`` unread)."""
     path = Path(folder) / SUMMARY_NAME
-    atomic_write(path, summary_bytes(reports))
+    atomic_write(path, summary_bytes(reports, rows=None if rows is None else rows.chunks()))
     return path

@@ -30,3 +30,42 @@ def test_a_row_of_plain_strings_gets_the_key_the_format_defines():
         assert row_key(b"project", row) == canonical_key(b"project", row)
     assert row_key(b"project", rows[0]) != row_key(b"other", rows[0])
     assert row_key(b"project", PersonRow(2, {"a": "1"})) != row_key(b"project", PersonRow(2, {"a": 1}))
+
+
+def test_the_cache_keeps_each_plan_whole_beside_its_summary(tmp_path):
+    """A rerun reads each row's summary (what a report it does not render needs); the whole plan,
+    typed values and all, is kept pickled beside it for the reports it renders. A cache of the
+    earlier format is not taken for this one."""
+    import pickle
+    import shutil
+    from pathlib import Path
+
+    from assembler import pipeline
+    from assembler.build.plan import PersonPlan, stream_people, type_common
+    from assembler.build.plancache import CACHE, PlanCache, PlanSummary, project_key
+
+    mini = tmp_path / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", mini)
+    project = pipeline.load_project(mini / "rules.yaml", mini / "checklist.md")
+    out = tmp_path / "out"
+    pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    people = stream_people(project, mini / "people.yaml")
+    key = project_key(project, type_common({}, project.specs, source="-"), people.table.headers,
+                      Path(people.table.path).resolve())
+    cache = PlanCache(out, key)
+    try:
+        rows = list(people.table.rows)
+        assert len(cache) == len(rows) == 3
+        for row in rows:
+            (summary, pickled), _ = cache.get_record(row_key(key, row))
+            whole = pickle.loads(pickled)
+            assert isinstance(summary, PlanSummary) and isinstance(whole, PersonPlan)
+            assert (summary.row, summary.name, summary.included, summary.errors, summary.output_stem) == \
+                (whole.row, whole.name, whole.included, whole.errors, whole.output_stem)
+            assert summary.ok and summary.fingerprint_values
+            assert cache.get(row_key(key, row)).context == whole.context
+    finally:
+        cache.close()
+    data = (out / CACHE).read_bytes()
+    (out / CACHE).write_bytes(data.replace(b"assembler-plans/2\n", b"assembler-plans/1\n", 1))
+    assert len(PlanCache(out, key)) == 0

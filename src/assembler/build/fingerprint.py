@@ -104,7 +104,7 @@ class BatchFingerprint:
     def person(self, included: Iterable[str], variants: Mapping[str, int], context: Mapping[str, Any],
                file_name: str, *, values: str | None = None) -> str:
         """The fingerprint of one report (hex SHA-256). ``values``: ``person_values(context)`` if
-        already known (a plan keeps it: ``plan.fingerprint_values``), so it is not encoded again."""
+        already known (the plan cache keeps it: ``plancache.PlanSummary``), so it is not encoded again."""
         digest = self._shared.copy()
         snippets = [[snippet_id, self.snippets.get(snippet_id, ""), variants.get(snippet_id)]
                     for snippet_id in included]

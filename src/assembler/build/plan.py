@@ -81,8 +81,6 @@ class PersonPlan:
     errors: list[str] = field(default_factory=list)
     output_stem: str | None = None
     variants: dict[str, int] = field(default_factory=dict)
-    #: ``fingerprint.person_values(context)``, set by a build as it plans (and kept in its plan cache)
-    fingerprint_values: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -20,6 +20,7 @@ import pickle
 import struct
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,7 +28,7 @@ from .. import __version__
 from .fingerprint import canonical, text_digest
 
 CACHE = ".assembler-plans"
-_MAGIC = b"assembler-plans/1\n"
+_MAGIC = b"assembler-plans/2\n"  # 2: each record a (PlanSummary, pickled plan)
 _RECORD = struct.Struct("<I32s")
 
 
@@ -81,6 +82,38 @@ def row_key(project: bytes, row: Any) -> bytes:
     return hashlib.sha256(project + cells.encode("utf-8", "surrogatepass")).digest()
 
 
+@dataclass(slots=True)
+class PlanSummary:
+    """What a build needs of a plan for a report it does not render: all but the typed values and
+    the selection, which are most of a plan's pickle. A rerun reads these; the whole plan (kept
+    pickled beside it) is unpickled only for a report that is rendered."""
+
+    row: int
+    name: str
+    included: list[str]
+    warnings: list[str]
+    errors: list[str]
+    output_stem: str | None
+    #: ``fingerprint.person_values`` of the plan's context (an ok plan's), encoded once as planned
+    fingerprint_values: str | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @classmethod
+    def of(cls, plan: Any) -> PlanSummary:
+        from .fingerprint import person_values
+
+        return cls(plan.row, plan.name, list(plan.included), list(plan.warnings), list(plan.errors), plan.output_stem,
+                   person_values(plan.context) if plan.ok else None)
+
+
+def planned(plan: Any) -> tuple[PlanSummary, bytes]:
+    """A plan just made, as the cache keeps it: its summary, and the plan pickled."""
+    return PlanSummary.of(plan), pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class PlanCache:
     """The last build's plans (read side): ``get(key)`` gives a fresh copy, or ``None``."""
 
@@ -107,10 +140,13 @@ class PlanCache:
         return len(self._offsets)
 
     def get(self, key: bytes) -> Any:
-        return self.get_record(key)[0]
+        """The plan itself (unpickled), or ``None``."""
+        record = self.get_record(key)[0]
+        return None if record is None else pickle.loads(record[1])
 
-    def get_record(self, key: bytes) -> tuple[Any, bytes | None]:
-        """The plan and its pickled bytes (which the next cache can take as they are), or ``(None, None)``."""
+    def get_record(self, key: bytes) -> tuple[tuple[PlanSummary, bytes] | None, bytes | None]:
+        """``(summary, pickled plan)`` and the record's bytes (which the next cache can take as they
+        are), or ``(None, None)``."""
         found = self._offsets.get(key)
         if found is None or self._file is None:
             return None, None
@@ -119,9 +155,13 @@ class PlanCache:
         if len(data) != found[1]:
             return None, None
         try:
-            return pickle.loads(data), data  # our own file, written by the build before
+            record = pickle.loads(data)  # our own file, written by the build before
         except Exception:  # noqa: BLE001 - a damaged record: plan the row again
             return None, None
+        if not (isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], PlanSummary)
+                and isinstance(record[1], bytes)):
+            return None, None
+        return record, data
 
     def close(self) -> None:
         if self._file is not None:
@@ -136,13 +176,12 @@ class PlanCacheWriter:
         self._file = tempfile.TemporaryFile(prefix="assembler-plans-")
         self._file.write(_MAGIC + key)
 
-    def add(self, key: bytes, plan: Any, data: bytes | None = None) -> bytes:
-        """``data``: the plan already pickled (taken from the last cache), so not pickled again.
-        Returns the plan pickled (the build spools these bytes as they are)."""
+    def add(self, key: bytes, record: tuple[PlanSummary, bytes], data: bytes | None = None) -> None:
+        """``record``: ``planned(plan)``; ``data``: the record already pickled (taken from the last
+        cache), so not pickled again."""
         if data is None:
-            data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         self._file.write(_RECORD.pack(len(data), key) + data)
-        return data
 
     def save(self, outdir: Path) -> None:
         """Into ``outdir`` (atomically); a folder that cannot take it only costs the next run its planning."""

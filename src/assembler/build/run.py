@@ -46,7 +46,7 @@ from .measure import (
     strict_failure,
 )
 from .plan import People, PersonPlan, give_variants, person_name, plan_row, stream_people, type_common, variant_dealer
-from .plancache import PlanCache, PlanCacheWriter, project_key, row_key
+from .plancache import PlanCache, PlanCacheWriter, PlanSummary, planned, project_key, row_key
 from .project import Project
 from .render import PreparedTemplate
 from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data, write_records
@@ -165,19 +165,18 @@ class _Assembled:
         plan, pickled = self.reuse.plan(self.project, self.people, row, self.common)
         if self.strict and plan.ok and plan.warnings:
             plan.errors.append(strict_failure(plan.warnings))
-            pickled = None  # no longer the plan as pickled
         index = self.dealer.add(plan.name, plan.row, plan.included)
-        if self.only is not None and not self.only(plan):
+        if self.only is not None and not self.only(pickle.loads(pickled)):
             return None
         target = self.names.allocate(plan.output_stem, ".docx") if plan.ok and plan.output_stem else None
         if target is None:
             self.prints.append(None)
         else:  # what ``between`` needs of the plan: a small record to read back, not the typed values
-            values = plan.fingerprint_values or person_values(plan.context)
+            values = plan.fingerprint_values or person_values(pickle.loads(pickled).context)
             self.prints.append((index, plan.included, values, target))
-            plan.fingerprint_values = None  # the plan spooled for the second pass needs it no more
-        # the plan as the plan cache has it pickled already (not pickled a second time for the spool)
-        return (index, pickled if pickled is not None else plan, target), target is not None
+            plan.fingerprint_values = None  # needed no more
+        # the plan's summary, and the plan as pickled for the plan cache: unpickled only if rendered
+        return (index, plan, pickled, target), target is not None
 
     def between(self, spool: Spool) -> int:
         self.dealer.deal()
@@ -207,11 +206,9 @@ class _Assembled:
         return sum(1 for decision in self.decisions if decision is not None and decision.render)
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
-        holder, plan, _target = item
-        if isinstance(plan, bytes):
-            plan = pickle.loads(plan)  # our own, pickled in the first pass (``_PlanReuse.plan``)
+        holder, plan, pickled, _target = item  # plan: its summary (``plancache.PlanSummary``)
         chosen = self.dealer.chosen(holder)
-        give_variants(plan, chosen)
+        variants = dict(chosen)
         included = tuple(plan.included)
         result = ReportResult(row=plan.row, name=plan.name, status="failed",
                               snippets=self.snippet_lists.setdefault(included, list(included)),
@@ -223,7 +220,7 @@ class _Assembled:
         result.file = self.outdir / decided.target
         result.change = decided.change
         result.fingerprint = decided.fingerprint
-        result.provenance = self.provenance.entry(included, plan.variants)
+        result.provenance = self.provenance.entry(included, variants)
         if decided.change == PROTECTED:
             result.edited = self.outdir / str(decided.edited)
             result.warnings.append(Hinted(f"{decided.edited} 在生成后被修改过（手工编辑），未覆盖；新版本在 {decided.target}",
@@ -239,8 +236,10 @@ class _Assembled:
                     result.provenance = {**result.provenance, "library_commit": recorded.commit,
                                          "library_dirty": recorded.dirty}
             return result, None
-        return result, RenderJob(key=plan.selection, context=plan.context, target=result.file, tag=position,
-                                 extra=(self.provenance.properties(included, plan.variants), decided.fingerprint,
+        whole: PersonPlan = pickle.loads(pickled)  # our own, pickled in the first pass (``_PlanReuse.plan``)
+        give_variants(whole, chosen)
+        return result, RenderJob(key=whole.selection, context=whole.context, target=result.file, tag=position,
+                                 extra=(self.provenance.properties(included, variants), decided.fingerprint,
                                         decided.target))
 
     def written(self, result: ReportResult, value: Any) -> None:
@@ -296,17 +295,15 @@ class _PlanReuse:
         self.writer = PlanCacheWriter(self.key) if keep else None
 
     def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]
-             ) -> tuple[PersonPlan, bytes | None]:
-        """The row's plan, and the plan pickled as the next cache keeps it (``None``: not kept, a dry run)."""
+             ) -> tuple[PlanSummary, bytes]:
+        """The row's plan: its summary, and the whole plan pickled (unpickled only for a report rendered)."""
         key = row_key(self.key, row)
-        plan, data = self.cache.get_record(key)
-        if plan is None:
-            plan = plan_row(project, people, row, common)
-            if plan.ok:  # encoded once, here, and kept with the plan: a rerun need not encode it again
-                plan.fingerprint_values = person_values(plan.context)
-        if self.writer is None:
-            return plan, None
-        return plan, self.writer.add(key, plan, data)  # pickled before any change to the plan (taken as planned)
+        record, data = self.cache.get_record(key)
+        if record is None:
+            record, data = planned(plan_row(project, people, row, common)), None
+        if self.writer is not None:
+            self.writer.add(key, record, data)  # before any change to the summary (taken as planned)
+        return record
 
     def save(self, outdir: Path) -> None:
         if self.writer is not None:

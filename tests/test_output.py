@@ -2,6 +2,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assembler.output import NameAllocator, atomic_write, remove_stale_temps, safe_filename
 
@@ -121,3 +123,23 @@ def test_replacing_a_file_keeps_its_mode(tmp_path):
         atomic_write(target, b"new")
     assert target.read_bytes() == b"new"
     assert target.stat().st_mode & 0o777 == 0o664
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30) | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=4) | st.integers(-5, 5) | st.booleans() | st.none(), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(derandomize=True, max_examples=400, deadline=None)
+@given(_JSON)
+def test_indented_json_is_json_dumps_indent_2_byte_for_byte(value):
+    """The manifest's hand-made layout (``indented_json``, with its fast paths for strings and plain
+    ints) against ``json.dumps(indent=2)``, on any JSON value: bools are not ints, big ints, NaN,
+    keys that are not strings."""
+    from assembler.output import indented_json
+
+    assert indented_json(value) == json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    assert indented_json({"reports": [value, 1, True]}, "\n    ") == \
+        json.dumps({"reports": [value, 1, True]}, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")

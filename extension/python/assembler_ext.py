@@ -573,6 +573,7 @@ class DialogView:
         self.pane = self.toolkit.createWindow(descriptor)
         self.pane.setProperty("BackgroundColor", peer.getProperty("BackgroundColor"))
         self.pane.setProperty("Tabstop", True)
+        self.pane.setProperty("ReadOnly", True)  # no typing or pasting into the pane's hidden text
         self.pane.addSpinListener(_WheelListener(self))
         # Tab into the pane (or a click between rows) puts the focus on a row.
         self.pane.addFocusListener(_FocusListener(lambda: self.focus_row(self.focused_row)))

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from assembler import pipeline
-from assembler.build.spool import SpooledList
 from assembler.errors import InputError
 from assembler.library.similarity import compare, read_reports
+from assembler.spool import SpooledList
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "sample-v1" / "examples"
 MINI = Path(__file__).parent / "fixtures" / "mini"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assembler.build.spool import Spool, SpooledList
+from assembler.spool import Spool, SpooledList
 
 
 def test_spool_gives_back_what_was_appended_in_order():

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..spool import Spool
 from .fingerprint import BatchFingerprint
-from .spool import Spool
 
 #: Paragraph styles shown as the place of a change (their text carries the number: 一、 （一）).
 HEADING_STYLES = ("Heading1", "Heading2", "Heading3", "Heading4")

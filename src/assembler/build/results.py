@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import EXIT_OK, EXIT_PARTIAL, PersonError
 from ..library.similarity import SimilarPair
+from ..spool import SpooledList
 from .batch import RenderJob
-from .spool import SpooledList
 
 if TYPE_CHECKING:
     from .project import Project

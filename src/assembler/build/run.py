@@ -22,6 +22,7 @@ from ..hints import Hinted
 from ..library.provenance import BatchProvenance
 from ..load.people import PersonRow, open_people, plain_values
 from ..output import NameAllocator, remove_stale_temps, safe_filename
+from ..spool import Spool, SpooledList
 from ..template.environment import render_text
 from .batch import After, RenderJob, render_jobs
 from .body_checks import require_ticks
@@ -50,7 +51,6 @@ from .plancache import PlanCache, PlanCacheWriter, PlanSummary, planned, project
 from .project import Project
 from .render import PreparedTemplate
 from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data, write_records
-from .spool import Spool, SpooledList
 from .variants import VariantDealer, Variants
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ import csv
 import datetime as _dt
 import io
 import json
-import pickle
 import re
 import unicodedata
 import zipfile
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import InputError
+from ..spool import Spool
 from .values import CnDate, Num, TextList, VarSpec, clean_text, convert, is_blank, show_value
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
@@ -646,7 +646,7 @@ def _stream_data(path: Path, suffix: str) -> PeopleStream:
     """A YAML/JSON list of people, parsed item by item (``dataitems``) and checked through at once.
 
     The headers are every key of every item, so the whole file is read here; the rows wait
-    on disk (``_RowSpool``) and are read back as they are taken: a file of any length is
+    on disk (``spool.Spool``) and are read back as they are taken: a file of any length is
     never held in memory, and a bad item far down still stops the batch before it starts.
     """
     from .dataitems import DuplicateKey, NotAList, Unstreamable, json_items, yaml_items
@@ -658,7 +658,7 @@ def _stream_data(path: Path, suffix: str) -> PeopleStream:
     encoding = _detect(source, file=path)
     items = json_items(path, encoding) if suffix == ".json" else yaml_items(path, encoding)
     headers: dict[str, None] = {}
-    spool = _RowSpool()
+    spool = Spool()
     try:
         try:
             for index, line, item in items:
@@ -667,7 +667,7 @@ def _stream_data(path: Path, suffix: str) -> PeopleStream:
                 spool.append(row)
         except Unstreamable:
             spool.close()
-            spool, headers = _RowSpool(), {}
+            spool, headers = Spool(), {}
             for index, line, item in _whole_data(path, suffix, example):
                 row = _data_row(path, index, line, item, example)
                 headers.update(dict.fromkeys(row.values))
@@ -705,35 +705,9 @@ def _whole_data(path: Path, suffix: str, example: str) -> Iterator[tuple[int, in
         yield index, None, item
 
 
-class _RowSpool:
-    """Rows pickled one after another into an unnamed temporary file, read back once, in order.
-    (``build.spool.Spool`` does the same for the batch; loaders do not reach into the build layer.)"""
-
-    def __init__(self) -> None:
-        import tempfile
-
-        self._file = tempfile.TemporaryFile(prefix="assembler-people-")
-        self._count = 0
-
-    def append(self, row: PersonRow) -> None:
-        pickle.dump(row, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._count += 1
-
-    def __len__(self) -> int:
-        return self._count
-
-    def rows(self) -> Iterator[PersonRow]:
-        self._file.seek(0)
-        for _ in range(self._count):
-            yield pickle.load(self._file)  # our own file, written just before
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _spooled(spool: _RowSpool) -> Iterator[PersonRow]:
+def _spooled(spool: Spool) -> Iterator[PersonRow]:
     try:
-        yield from spool.rows()
+        yield from spool
     finally:
         spool.close()
 

@@ -6,6 +6,9 @@ values in memory while it renders, nor ten thousand results after. ``Spool``
 keeps the planned people between the two passes; ``SpooledList`` keeps the
 results, one pickled record each with only its file offset in memory. Both live
 in unnamed temporary files, which vanish when closed, or with the process.
+
+At the bottom of the layers because a loader needs it too: a YAML/JSON people file is read
+through once for its headers and its rows wait in a ``Spool`` (``load.people``).
 """
 
 from __future__ import annotations

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,8 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from gui_helpers import TITLE, Screen, clerk_writer, gui_missing, measure, open_dialog, open_writer  # noqa: E402
-from test_extension import IMPLEMENTATION  # noqa: E402
+from gui_helpers import TITLE, clerk_writer, gui_missing, measure, open_dialog, open_writer  # noqa: E402
 
 #: Where the sample is copied: a short, readable path in the dialog's fields.
 SAMPLE = Path(tempfile.gettempdir()) / "述职报告"
@@ -62,17 +59,11 @@ def sample_copy() -> dict[str, object]:
 def click_later(office: Any, button: str) -> threading.Thread:
     """Press a button of the shown dialog from another thread: a summary box is modal and blocks."""
     def press() -> None:
-        office.ctx.ServiceManager.createInstanceWithContext(IMPLEMENTATION, office.ctx).trigger(f"click:{button}")
+        office.trigger(f"click:{button}")
 
     thread = threading.Thread(target=press, daemon=True)
     thread.start()
     return thread
-
-
-def windows(screen: Screen, title: str) -> list[str]:
-    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"], capture_output=True,
-                           text=True, env={**os.environ, "DISPLAY": screen.display}).stdout.split()
-    return found
 
 
 def main() -> None:
@@ -107,15 +98,15 @@ def main() -> None:
             office.settings_file.write_text(json.dumps({**settings, "people": str(SAMPLE / "examples" / "缺列的人员表.xlsx")},
                                                        ensure_ascii=False), encoding="utf-8")
             window = open_dialog(office, screen, frame)
-            before = windows(screen, TITLE)
+            before = screen.windows(TITLE)
             pressed = click_later(office, "batch")
             deadline = time.monotonic() + 60
-            while len(windows(screen, TITLE)) <= len(before):
+            while len(screen.windows(TITLE)) <= len(before):
                 if time.monotonic() > deadline:
                     raise SystemExit("没有出现汇总提示框")
                 time.sleep(0.5)
             time.sleep(2)
-            box = [found for found in windows(screen, TITLE) if found not in before][-1]
+            box = [found for found in screen.windows(TITLE) if found not in before][-1]
             bx, by, bw, bh = screen.geometry(box)
             screen.shoot(args.out / "failure-summary.png")
             print(f"已保存 {args.out / 'failure-summary.png'}（提示框 {bw}×{bh}，位于 {bx},{by}）")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assembler.oxt import OXT_NAME
-from test_extension import IMPLEMENTATION, MENU_URL, Office, _workdir, build_oxt, kill_group
+from test_extension import MENU_URL, Office, _workdir, build_oxt, kill_group
 
 SCREEN = (1366, 768)
 TITLE = "述职报告助手"
@@ -60,10 +60,7 @@ class Screen:
     def find_window(self, title: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            pattern = title if title.startswith(".*") else f"^{title}$"
-            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", pattern],
-                                   capture_output=True, text=True,
-                                   env={**os.environ, "DISPLAY": self.display}).stdout.split()
+            found = self._search(title if title.startswith(".*") else f"^{title}$")
             if found:
                 return found[-1]
             time.sleep(0.5)
@@ -71,7 +68,10 @@ class Screen:
 
     def windows(self, title: str) -> list[str]:
         """The visible windows titled exactly ``title``, now."""
-        return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"], capture_output=True,
+        return self._search(f"^{title}$")
+
+    def _search(self, pattern: str) -> list[str]:
+        return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", pattern], capture_output=True,
                               text=True, env={**os.environ, "DISPLAY": self.display}).stdout.split()
 
     def geometry(self, window: str) -> tuple[int, int, int, int]:
@@ -214,7 +214,7 @@ def measure(office: Office) -> dict[str, Any]:
     """The open dialog's rectangles in pixels, as the office reports them after layout."""
     office.counter += 1
     result = office.workdir / f"measure-{office.counter}.json"
-    office.ctx.ServiceManager.createInstanceWithContext(IMPLEMENTATION, office.ctx).trigger(f"measure:{result}")
+    office.trigger(f"measure:{result}")
     deadline = time.monotonic() + 30
     while not result.exists():
         assert time.monotonic() < deadline, "the dialog was not measured"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gui_helpers import TITLE, Screen, _list_for_watchdog, clerk_writer, measure, open_dialog, open_writer
-from test_extension import IMPLEMENTATION, ROOT, Office, _workdir
+from test_extension import ROOT, Office, _workdir
 
 
 @contextmanager
@@ -51,7 +51,7 @@ def dialog_on_her_screen() -> dict[str, Any]:
     with sample_dialog() as (office, screen, window):
         seen = measure(office)
         # Closed, then opened again as she opens it: a mouse click on the button in Writer's toolbar.
-        office.ctx.ServiceManager.createInstanceWithContext(IMPLEMENTATION, office.ctx).trigger("click:close")
+        office.trigger("click:close")
         deadline = time.monotonic() + 30
         while window in screen.windows(TITLE):
             assert time.monotonic() < deadline, "the dialog did not close"

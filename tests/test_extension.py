@@ -263,15 +263,6 @@ class Office:
         arg.Name, arg.Value = "nodepath", nodepath
         return provider.createInstanceWithArguments("com.sun.star.configuration.ConfigurationAccess", (arg,))
 
-    def update_config(self, nodepath: str) -> Any:
-        from com.sun.star.beans import PropertyValue
-
-        provider = self.ctx.ServiceManager.createInstanceWithContext(
-            "com.sun.star.configuration.ConfigurationProvider", self.ctx)
-        arg = PropertyValue()
-        arg.Name, arg.Value = "nodepath", nodepath
-        return provider.createInstanceWithArguments("com.sun.star.configuration.ConfigurationUpdateAccess", (arg,))
-
     @property
     def log_file(self) -> Path:
         return self.profile / "user" / "config" / "assembler-extension.log"
@@ -279,6 +270,12 @@ class Office:
     @property
     def settings_file(self) -> Path:
         return self.profile / "user" / "config" / "assembler-extension.json"
+
+    def trigger(self, argument: str) -> None:
+        """What the menu entry does (``open``), or one of the extension's test entry points."""
+        component = self.ctx.ServiceManager.createInstanceWithContext(IMPLEMENTATION, self.ctx)
+        assert component is not None, "the extension's component is not registered in the office"
+        component.trigger(argument)
 
     def selftest(self, steps: list[dict[str, Any]], *, restore: bool = False,
                  timeout: float = 180) -> dict[str, Any]:
@@ -289,9 +286,7 @@ class Office:
         script.write_text(json.dumps({"result": str(result), "restore": restore, "steps": steps},
                                      ensure_ascii=False), encoding="utf-8")
         self.give(self.workdir / script.name)
-        component = self.ctx.ServiceManager.createInstanceWithContext(IMPLEMENTATION, self.ctx)
-        assert component is not None, "the extension's component is not registered in the office"
-        component.trigger(f"selftest:{script}")
+        self.trigger(f"selftest:{script}")
         deadline = time.monotonic() + timeout
         while not result.exists():
             assert time.monotonic() < deadline, "the selftest wrote no result"

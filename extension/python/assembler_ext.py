@@ -54,7 +54,6 @@ from com.sun.star.awt import (
     XSpinListener,
     XTopWindowListener,
 )
-from com.sun.star.beans import PropertyValue
 from com.sun.star.task import XJobExecutor
 
 IMPLEMENTATION_NAME = "org.assembler.extension.Assistant"
@@ -104,13 +103,13 @@ def import_library() -> str | None:
         return LXML_MISSING.format(python=f"Python {_python_version()}", detail=exc)
     try:
         # Module globals: imported here so that a failure becomes a message instead of a dead component.
-        global AssemblerError, Checklist, InputError, PersonError, TYPE_HINTS, atomic_write, checklist_groups
+        global AssemblerError, Checklist, InputError, TYPE_HINTS, atomic_write, checklist_groups
         global merge_checklist, parse_checklist_text, pipeline, read_checklist, render_checklist
         global EmptySelection, describe_condition, convert_one, DocumentError, fonts, summary
         from assembler import pipeline
         from assembler.build import summary
         from assembler.build.body_checks import EmptySelection
-        from assembler.errors import AssemblerError, InputError, PersonError
+        from assembler.errors import AssemblerError, InputError
         from assembler.library.workbook import TYPE_HINTS
         from assembler.load.selection import (
             Checklist,
@@ -187,16 +186,6 @@ class Settings:
 
 
 # ----------------------------------------------------------------- UNO helpers
-
-
-def _props(**values: Any) -> tuple[PropertyValue, ...]:
-    out = []
-    for name, value in values.items():
-        prop = PropertyValue()
-        prop.Name = name
-        prop.Value = value
-        out.append(prop)
-    return tuple(out)
 
 
 def _url(path: Path | str) -> str:
@@ -405,8 +394,6 @@ class DialogView:
         self.rows: list[SnippetRow] = []
         #: The rows' own controls and models: they live in the snippet pane, not in the dialog's model.
         self.row_controls: dict[str, Any] = {}
-        self.row_models: dict[str, Any] = {}
-        self.on_toggle: Callable[[str], None] | None = None
         self.pane: Any = None
         #: The list's scrollbar, in the pane too (so the wheel over it scrolls as well).
         self.scroll_model = smgr.createInstanceWithContext("com.sun.star.awt.UnoControlScrollBarModel", ctx)
@@ -494,7 +481,7 @@ class DialogView:
 
     def _control_model(self, name: str) -> Any:
         """A control's model: a snippet row's (they are not in the dialog's model) or the dialog's."""
-        return self.row_models[name] if name in self.row_models else self.model.getByName(name)
+        return self.row_controls[name].getModel() if name in self.row_controls else self.model.getByName(name)
 
     def checked(self, name: str) -> bool:
         return self._control_model(name).State == 1
@@ -521,13 +508,12 @@ class DialogView:
 
     def set_rows(self, rows: list[SnippetRow], ticked: Iterable[str],
                  on_toggle: Callable[[str], None]) -> None:
-        """Replace the snippet list: section headings and one checkbox per snippet."""
+        """Replace the snippet list: section headings and one checkbox per snippet, each a child
+        window of the pane (``show`` or ``realize`` made it)."""
         self._drop_row_controls()
         chosen = set(ticked)
         self.rows = rows
-        self.on_toggle = on_toggle
         smgr = self.ctx.ServiceManager
-        self.row_models = {}
         for row in rows:
             kind = "FixedText" if row.snippet_id is None else "CheckBox"
             model = smgr.createInstanceWithContext(f"com.sun.star.awt.UnoControl{kind}Model", self.ctx)
@@ -536,15 +522,21 @@ class DialogView:
                 model.FontWeight = 150.0
             else:
                 model.State = 1 if row.snippet_id in chosen else 0
-            self.row_models[row.control] = model
+            control = smgr.createInstanceWithContext(f"com.sun.star.awt.UnoControl{kind}", self.ctx)
+            control.setModel(model)
+            control.createPeer(self.toolkit, self.pane)
+            if row.snippet_id is not None:
+                control.addItemListener(_ItemListener(functools.partial(on_toggle, row.snippet_id)))
+                control.addKeyListener(_RowKeys(self, row.control))
+                control.addFocusListener(_FocusListener(functools.partial(self.row_focused, row.control)))
+            self.row_controls[row.control] = control
         scroll = self.scroll_model
         scroll.ScrollValueMax = max(0, len(rows) - VISIBLE_ROWS) + VISIBLE_ROWS
         scroll.VisibleSize = VISIBLE_ROWS
         scroll.ScrollValue = 0
         if self.scroll_control is not None:
             self.scroll_control.setVisible(len(rows) > VISIBLE_ROWS)
-        self.offset = 0
-        self._make_row_controls()
+        self.scroll_to(0)
 
     # The snippet pane. UNO's awt has no wheel listener, and in VCL a wheel notch over a checkbox
     # that the checkbox ignores goes up to its parent windows, then to the focused window. A
@@ -585,30 +577,12 @@ class DialogView:
         self.scroll_control.setPosSize(left, 0, width - left, height, POS_SIZE)
         self.scroll_control.setVisible(len(self.rows) > VISIBLE_ROWS)
         self.scroll_control.addAdjustmentListener(_ScrollListener(self))
-        self._make_row_controls()
 
     def _pixels(self, width: int, height: int) -> tuple[int, int]:
         size = self.dialog.getPeer().convertSizeToPixel(
             uno.createUnoStruct("com.sun.star.awt.Size", width, height),
             uno.getConstantByName("com.sun.star.util.MeasureUnit.APPFONT"))
         return size.Width, size.Height
-
-    def _make_row_controls(self) -> None:
-        if self.pane is None or self.row_controls:
-            return
-        smgr = self.ctx.ServiceManager
-        for row in self.rows:
-            kind = "FixedText" if row.snippet_id is None else "CheckBox"
-            control = smgr.createInstanceWithContext(f"com.sun.star.awt.UnoControl{kind}", self.ctx)
-            control.setModel(self.row_models[row.control])
-            control.createPeer(self.toolkit, self.pane)
-            if row.snippet_id is not None:
-                if self.on_toggle is not None:
-                    control.addItemListener(_ItemListener(functools.partial(self.on_toggle, row.snippet_id)))
-                control.addKeyListener(_RowKeys(self, row.control))
-                control.addFocusListener(_FocusListener(functools.partial(self.row_focused, row.control)))
-            self.row_controls[row.control] = control
-        self.scroll_to(self.offset)
 
     def _drop_row_controls(self) -> None:
         for control in self.row_controls.values():
@@ -673,8 +647,6 @@ class DialogView:
     def scroll_to(self, offset: int) -> None:
         """Show the rows from ``offset`` on: move them in the pane and hide those outside it."""
         self.offset = max(0, min(int(offset), max(0, len(self.rows) - VISIBLE_ROWS)))
-        if not self.row_controls:
-            return
         indent, _ = self._pixels(8, 0)
         width, height = self._pixels(ROWS_WIDTH, ROW_HEIGHT - 1)
         for index, row in enumerate(self.rows):
@@ -687,15 +659,12 @@ class DialogView:
             control.setVisible(shown)
 
     def row_visible(self, name: str) -> bool:
-        """Whether a row shows: its window's own state once it has one."""
-        if name in self.row_controls:
-            return bool(self.row_controls[name].isVisible())
-        index = next(i for i, row in enumerate(self.rows) if row.control == name)
-        return self.offset <= index < self.offset + VISIBLE_ROWS
+        """Whether a row shows: its window's own state."""
+        return bool(self.row_controls[name].isVisible())
 
     def ticked(self) -> list[str]:
         return [row.snippet_id for row in self.rows
-                if row.snippet_id is not None and self.row_models[row.control].State == 1]
+                if row.snippet_id is not None and self.row_controls[row.control].getModel().State == 1]
 
     def snippet_control(self, snippet_id: str) -> str:
         for row in self.rows:

@@ -20,16 +20,6 @@ IMPLEMENTATION_NAME = "org.assembler.extension.FontsJob"
 BUNDLED = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pythonpath"))
 
 
-def install_fonts() -> str | None:
-    """The file written now (applies from the next start), or None."""
-    if BUNDLED not in sys.path:
-        sys.path.insert(0, BUNDLED)
-    from assembler.office.fonts import install_user_config
-
-    written = install_user_config()
-    return str(written) if written is not None else None
-
-
 class FontsJob(unohelper.Base, XJob):
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
@@ -40,8 +30,13 @@ class FontsJob(unohelper.Base, XJob):
 
 
 def _install_quietly() -> None:
+    """The user's fontconfig file (applies from the next start of the office)."""
     try:
-        install_fonts()
+        if BUNDLED not in sys.path:
+            sys.path.insert(0, BUNDLED)
+        from assembler.office.fonts import install_user_config
+
+        install_user_config()
     except Exception:  # noqa: BLE001 - never in the way of registering or starting
         pass
 

@@ -161,8 +161,7 @@ def install_user_config(env: Mapping[str, str] | None = None, aliases: Path = FO
     try:
         if target.is_file() and target.read_bytes() == text:
             return None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, text)
+        atomic_write(target, text)  # makes the folders
     except OSError:
         return None
     return target

@@ -17,12 +17,12 @@ from assembler.library.provenance import (
     PROP_COMMIT,
     PROP_DIRTY,
     PROP_SNIPPETS,
+    BatchProvenance,
     LibraryState,
     explain_report,
     format_explanation,
     library_state,
     pattern_source,
-    provenance_properties,
     snippet_hash,
 )
 from assembler.ooxml.properties import read_custom_properties, with_custom_properties
@@ -104,8 +104,8 @@ def stamped_report(tmp_path):
     plan = next(p for p in pipeline.plan_people(project, people, {}) if p.name == "甲一")
     data = pipeline.render_person(project, plan)
     state = library_state(project.rules.library)
-    props = provenance_properties([project.library[i] for i in plan.included], state,
-                                  library=project.rules.library, rules=project.rules.path)
+    props = BatchProvenance.for_library(project.library, plan.included,
+                                        rules=project.rules.path).properties(plan.included)
     report = tmp_path / "甲一.docx"
     report.write_bytes(with_custom_properties(data, props))
     return repo, report, plan, state

@@ -19,7 +19,7 @@ warnings are what a careful editor would want to look at. Every problem is a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -267,6 +267,13 @@ def resolve_target(target: Path | None) -> tuple[Path | None, Path | None]:
     raise InputError("文件或文件夹不存在；请给出规则文件（rules.yaml）或片段库文件夹", file=target)
 
 
+def _snippet_files(target: Path | None, library: Path | None) -> list[Path]:
+    """The snippet files ``lint`` and ``--fix`` read: ``target`` when it is one, else the library's."""
+    if target is not None and target.is_file() and target.suffix.lower() == ".md":
+        return [target]
+    return list(iter_snippet_files(library)) if library is not None and library.is_dir() else []
+
+
 def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int | None = None,
          neighbour_checklist: bool = True, year: int | None = None, style: bool = True) -> LintResult:
     """Check a rules file and its library (or a library folder, or one snippet file).
@@ -283,18 +290,13 @@ def lint(target: Path | None = None, *, checklist: Path | None = None, jobs: int
     rules_path, library = resolve_target(target)
     col = Problems()
     rules_info: RulesReading | None = None
-    files: Iterable[Path]
     if rules_path is not None:
         rules_info = check_rules_file(rules_path, col)
         library = rules_info.library
-    if target is not None and target.is_file() and target.suffix.lower() == ".md":
-        files = [target]
-    elif library is not None and library.is_dir():
-        files = list(iter_snippet_files(library))
-        if not files:
-            col.error(library, 1, "片段库中没有任何 .md 片段文件")
-    else:
-        files = []
+    files = _snippet_files(target, library)
+    if not files and library is not None and library.is_dir():
+        col.error(library, 1, "片段库中没有任何 .md 片段文件")
+    elif not files:
         where = rules_path or library or Path(".")
         col.error(where, rules_info.rules.lines.get("library", 1) if rules_info and rules_info.rules else 1,
                   f"片段库文件夹 {library} 不存在，请检查规则文件中的 library 路径")
@@ -326,12 +328,7 @@ def fix_style(target: Path | None = None, *, year: int | None = None) -> list[Fi
     rules_info = check_rules_file(rules_path, col) if rules_path is not None else None
     if rules_info is not None:
         library = rules_info.library
-    if target is not None and target.is_file() and target.suffix.lower() == ".md":
-        files = [target]
-    elif library is not None and library.is_dir():
-        files = list(iter_snippet_files(library))
-    else:
-        files = []
+    files = _snippet_files(target, library)
     run = make_style_run(rules_path, library, rules_info, col, year)
     if run is None:
         return []

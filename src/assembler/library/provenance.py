@@ -94,27 +94,6 @@ def snippet_hash(snippet: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def provenance_properties(snippets: Iterable[object], state: LibraryState | None = None, *,
-                          library: Path | None = None, rules: Path | None = None) -> dict[str, str]:
-    """The custom properties a build writes into one report (see the module docstring)."""
-    props = {
-        PROP_SNIPPETS: json.dumps([{"id": s.id, "hash": snippet_hash(s)} for s in snippets],  # type: ignore[attr-defined]
-                                  ensure_ascii=False, separators=(",", ":")),
-        PROP_COMMIT: (state.commit or "") if state else "",
-        PROP_DIRTY: "" if state is None or state.dirty is None else ("true" if state.dirty else "false"),
-    }
-    if library is not None:
-        from .location import locate
-
-        where = locate(Path(library), rules)
-        props[PROP_LIBRARY] = where.library
-        if where.rules is not None:
-            props[PROP_RULES] = where.rules
-        if where.remote:
-            props[PROP_REMOTE] = where.remote
-    return props
-
-
 @dataclass
 class BatchProvenance:
     """What every report of one build records, worked out once for the batch.
@@ -317,17 +296,14 @@ def _candidates(rules: Rules | None, library: Library, chosen: set[str] | None) 
         where = _shown(snippet.path)
         if snippet.heading:
             add("heading", snippet.id, f"{where}:{snippet.lines.get('heading', 1)}", snippet.heading)
-        starts = snippet.variant_lines
-        for number, body in enumerate((snippet.paragraphs, *snippet.variants)):
+        for body in (snippet.paragraphs, *snippet.variants):
             first = True
-            # variant paragraphs are numbered from the ``variants:`` key by the parser; point at their own line
-            shift = starts[number - 1] - snippet.lines.get("variants", 0) if 0 < number <= len(starts) else 0
             for para in body:
                 if para.tag is not None:
                     continue
-                add("body", snippet.id, f"{where}:{para.line + shift}", para.text)
+                add("body", snippet.id, f"{where}:{para.line}", para.text)
                 if snippet.heading and first:
-                    add("body", snippet.id, f"{where}:{para.line + shift}", para.text, lead=snippet.heading)
+                    add("body", snippet.id, f"{where}:{para.line}", para.text, lead=snippet.heading)
                 first = False
     return out
 

@@ -21,8 +21,8 @@ from ..load.problems import Problems
 from ..load.snippets import CJK, read_snippet
 from ..load.yamlio import read_text
 from ..style import MASK, Edit, Finding, Paragraph, StyleSettings, apply_edits, check_paragraphs, excerpt, mask_links
+from .lint_files import JINJA_BLOCK
 
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 #: ``lint --fix`` checks again after fixing, as a fix can bring two marks together; at most this often.
 FIX_ROUNDS = 5
 
@@ -31,7 +31,7 @@ def mask_jinja(text: str) -> str:
     """``text`` with every Jinja tag's characters (newlines kept) replaced by ``MASK``."""
     if "{" not in text:
         return text
-    return _JINJA.sub(lambda m: re.sub(r"[^\n]", MASK, m.group(0)), text)
+    return JINJA_BLOCK.sub(lambda m: re.sub(r"[^\n]", MASK, m.group(0)), text)
 
 
 @dataclass(frozen=True)

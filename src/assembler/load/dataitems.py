@@ -95,16 +95,16 @@ def json_items(path: Path, encoding: str) -> Iterator[tuple[int, None, Any]]:
         if _surrogate_escape(path, encoding):
             raise Unstreamable()
         with _open_utf8(path, encoding) as handle:
-            first = next(iter(ijson.parse(handle, use_float=True)), None)
-        if first is None:
-            raise NotAList("null")
-        _prefix, event, value = first
-        if event != "start_array":
-            if event == "start_map":
-                raise NotAList("mapping")
-            raise NotAList("null" if event == "null" else "scalar", value)
-        with _open_utf8(path, encoding) as handle:
-            yield from _built(ijson.parse(handle, use_float=True), path)
+            events = ijson.parse(handle, use_float=True)
+            first = next(events, None)
+            if first is None:
+                raise NotAList("null")
+            _prefix, event, value = first
+            if event != "start_array":
+                if event == "start_map":
+                    raise NotAList("mapping")
+                raise NotAList("null" if event == "null" else "scalar", value)
+            yield from _built(events, path)
     except (ijson.JSONError, UnicodeDecodeError) as exc:
         # yajl refuses a few things ``json`` reads (an integer beyond 64 bits, a lone low
         # surrogate): those files are read whole, as before streaming (``Unstreamable``)
@@ -133,7 +133,6 @@ def _built(events: Iterator[tuple[str, str, Any]], path: Path) -> Iterator[tuple
     (nesting capped at ``MAX_DEPTH``, a key twice in one object refused)."""
     from .yamlio import MAX_DEPTH
 
-    next(events)  # the top-level start_array, checked by the caller
     stack: list[list[Any]] = []  # [container, pending key]
     index = 0
     for _prefix, event, value in events:

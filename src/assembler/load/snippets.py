@@ -49,8 +49,6 @@ class Snippet:
     body_line: int
     variants: tuple[tuple[Paragraph, ...], ...] = ()
     lines: Mapping[str, int] = field(default_factory=dict)
-    #: the file line where each variant's text starts (lint and explain point at it)
-    variant_lines: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
@@ -236,7 +234,6 @@ def read_snippet(text: str, *, file: Path, problems: Problems, default_section: 
                 check_template(item, file=file, line=line, problems=problems,
                                what=f"第{number}种正文（variants）的")
     if problems.errors_in(file) == before and reading.id and reading.section:
-        variants_line = front.line_of("variants")
         reading.snippet = Snippet(
             id=reading.id,
             section=reading.section,
@@ -247,9 +244,8 @@ def read_snippet(text: str, *, file: Path, problems: Problems, default_section: 
             path=file,
             body=body,
             body_line=body_line,
-            variants=tuple(split_paragraphs(item, variants_line) for item, _line in reading.variants),
+            variants=tuple(split_paragraphs(item, line) for item, line in reading.variants),
             lines=dict(front.lines),
-            variant_lines=tuple(line for _item, line in reading.variants),
         )
     return reading
 

@@ -16,9 +16,6 @@ def collect_specs(rules: Rules, library: Library) -> tuple[dict[str, VarSpec], d
     """All declared variables; one name must mean one thing across the library."""
     specs: dict[str, VarSpec] = dict(rules.variables)
     declared_by: dict[str, list[str]] = {name: ["规则文件"] for name in rules.variables}
-    for name in rules.variables:
-        if name in RESERVED_NAMES:
-            raise InputError(f"变量名 {name} 是保留字，请换一个名字", file=rules.path)
     for entry in rules.entries():
         snippet = library[entry.id]
         for name, spec in snippet.variables.items():

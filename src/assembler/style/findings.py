@@ -32,7 +32,6 @@ CLOSING_MARKS = "，。、；：？！”’）》〉】」』〕…—"
 #: Chinese punctuation that opens.
 OPENING_MARKS = "“‘（《〈【「『〔"
 CHINESE = HAN + CLOSING_MARKS + OPENING_MARKS
-_HAN_RE = re.compile(f"[{HAN}]")
 _URL = re.compile(r"(?:https?|ftp)://[^\s\u3000-\u303f\uff00-\uffef" + HAN + r"]+"
                   r"|www\.[A-Za-z0-9.\-]+(?:/[^\s\u3000-\u303f\uff00-\uffef" + HAN + r"]*)?"
                   r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -121,10 +120,6 @@ def mask_links(text: str) -> str:
     if "://" not in text and "www." not in text and "@" not in text:
         return text
     return _URL.sub(lambda m: MASK * len(m.group(0)), text)
-
-
-def is_han(char: str) -> bool:
-    return bool(char) and _HAN_RE.match(char) is not None
 
 
 def excerpt(text: str, start: int, end: int, width: int = 8) -> str:

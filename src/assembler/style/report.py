@@ -19,7 +19,6 @@ from .wording import year_of
 LAYOUT_STYLES = frozenset({"Title", "Subtitle", "Signature", "Date"})
 #: Findings spelled out per report; the rest are counted.
 MAX_SHOWN = 20
-_LEVELS = {"、": 1, "）": 2}
 
 
 def _level(label: str) -> int | None:
@@ -60,8 +59,8 @@ def check_report(paragraphs: Sequence[tuple[str, str, str]], settings: StyleSett
     return messages
 
 
-def describe(finding: Finding, text: str, number: int | None = None) -> str:
-    where = f"第{(finding.paragraph if number is None else number) + 1}段"
+def describe(finding: Finding, text: str) -> str:
+    where = f"第{finding.paragraph + 1}段"
     fix = finding.suggestion()
     fix = f"；建议{fix}" if fix else ""
     return f"{where}“{excerpt(text, finding.start, finding.end)}”：{finding.message}{fix} [{finding.rule}]"

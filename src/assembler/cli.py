@@ -94,7 +94,8 @@ def report_changes(batch: pipeline.BatchResult) -> None:
         for report in batch.reports:
             if report.change and report.file and report.status != "failed":
                 click.echo(f"  {CHANGE_LABELS[report.change]}：{report.file.name}")
-    protected = [report for report in batch.reports if report.change == PROTECTED and report.status != "failed"]
+    protected = ([report for report in batch.reports if report.change == PROTECTED and report.status != "failed"]
+                 if changes[PROTECTED] else [])  # read back only when the counts say there are some
     if protected:
         click.echo(f"以下 {len(protected)} 人的报告在生成后被手工修改过，未覆盖，新版本另存：")
         for report in protected:

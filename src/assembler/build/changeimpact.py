@@ -31,6 +31,7 @@ from typing import Any
 from ..errors import InputError
 from ..spool import Spool
 from .fingerprint import BatchFingerprint
+from .plan import give_variants
 
 #: Paragraph styles shown as the place of a change (their text carries the number: 一、 （一）).
 HEADING_STYLES = ("Heading1", "Heading2", "Heading3", "Heading4")
@@ -204,9 +205,8 @@ def diff_library(rules: Path, people: Path, *, old: str, new: str | None = None,
         for done, ((old_holder, old_plan), (new_holder, new_plan)) in enumerate(zip(old_spool, new_spool,
                                                                                     strict=True), start=1):
             old_chosen, new_chosen = old_dealer.chosen(old_holder), new_dealer.chosen(new_holder)
-            for plan, chosen in ((old_plan, old_chosen), (new_plan, new_chosen)):
-                plan.variants = dict(chosen)
-                plan.context["variants"] = dict(chosen)
+            give_variants(old_plan, old_chosen)
+            give_variants(new_plan, new_chosen)
             if progress:
                 progress(done)
             if old_plan.ok and new_plan.ok and old_prints.person(

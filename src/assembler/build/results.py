@@ -19,20 +19,17 @@ if TYPE_CHECKING:
 
 
 def write_records(batch: BatchResult, data: dict[str, Any]) -> None:
-    """manifest.json and 汇总.xlsx beside it, each written whole (``summary_sheet``)."""
+    """manifest.json and 汇总.xlsx beside it, each written whole (``summary_sheet``); ``data`` is
+    ``manifest_data(batch, …)``, whose reports are read once for both."""
     from ..output import write_manifest
     from .summary_sheet import SummaryRows, write_summary
 
-    entries = data.get("reports")
-    if not (isinstance(entries, _ManifestReports) and entries.batch is batch and entries.tap is None):
-        batch.manifest = write_manifest(batch.outdir, data)
-        batch.summary = write_summary(batch.outdir, batch.reports)
-        return
+    entries: _ManifestReports = data["reports"]
     rows = SummaryRows()  # the sheet's rows made as the manifest reads each report: one pass for both
     try:
         entries.tap = rows.add
         batch.manifest = write_manifest(batch.outdir, data)
-        batch.summary = write_summary(batch.outdir, (), rows=rows)
+        batch.summary = write_summary(batch.outdir, rows)
     finally:
         rows.close()
 

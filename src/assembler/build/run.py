@@ -26,7 +26,7 @@ from ..spool import Spool, SpooledList
 from ..template.environment import render_text
 from .batch import After, RenderJob, render_jobs
 from .body_checks import require_ticks
-from .fingerprint import BatchFingerprint, file_digest, person_values
+from .fingerprint import BatchFingerprint, file_digest
 from .incremental import PROTECTED, Decision, ReportIndex, decide, drop_journal, journal
 from .measure import (
     Measured,
@@ -42,8 +42,6 @@ from .measure import (
     rules_threshold,
     same_comparison,
     sketch_of,
-    stamp_and_count,
-    stamp_and_read,
     strict_failure,
 )
 from .plan import People, PersonPlan, give_variants, person_name, plan_row, stream_people, type_common, variant_dealer
@@ -66,7 +64,7 @@ class BatchKind(Protocol):
         """A row read in the first pass: what to spool for it and whether it will be rendered
         (``None``: the row is left out of the batch)."""
 
-    def between(self, spool: Spool) -> int | None:
+    def between(self) -> int | None:
         """After the first pass, before anything is written; may walk the spool and say how many
         reports the batch renders after all (``None``: as the first pass counted)."""
 
@@ -95,7 +93,7 @@ def run_batch(kind: BatchKind, rows: Iterable[PersonRow], outdir: Path,
             item, renders = kept
             spool.append(item)
             to_render += renders
-        counted = kind.between(spool)
+        counted = kind.between()
         to_render = to_render if counted is None else counted
         if dry_run:
             planned = Results()
@@ -143,7 +141,7 @@ class _Assembled:
     are stamped and measured, untouched ones measured from the manifest (or read when it lacks that)."""
 
     def __init__(self, project: Project, people: People, common: Mapping[str, Any], outdir: Path, *,
-                 only: Callable[[PersonPlan], bool] | None, force: bool, overwrite_edited: bool,
+                 only: Callable[[PlanSummary], bool] | None, force: bool, overwrite_edited: bool,
                  variant: int | None, jobs: int | None, near: NearCopies | None, index: ReportIndex,
                  reuse: _PlanReuse, strict: bool = False) -> None:
         self.project, self.people, self.common, self.outdir = project, people, common, outdir
@@ -166,19 +164,18 @@ class _Assembled:
         if self.strict and plan.ok and plan.warnings:
             plan.errors.append(strict_failure(plan.warnings))
         index = self.dealer.add(plan.name, plan.row, plan.included)
-        if self.only is not None and not self.only(pickle.loads(pickled)):
+        if self.only is not None and not self.only(plan):
             return None
         target = self.names.allocate(plan.output_stem, ".docx") if plan.ok and plan.output_stem else None
         if target is None:
             self.prints.append(None)
         else:  # what ``between`` needs of the plan: a small record to read back, not the typed values
-            values = plan.fingerprint_values or person_values(pickle.loads(pickled).context)
-            self.prints.append((index, plan.included, values, target))
+            self.prints.append((index, plan.included, plan.fingerprint_values, target))
             plan.fingerprint_values = None  # needed no more
         # the plan's summary, and the plan as pickled for the plan cache: unpickled only if rendered
-        return (index, plan, pickled, target), target is not None
+        return (index, plan, pickled), target is not None
 
-    def between(self, spool: Spool) -> int:
+    def between(self) -> int:
         self.dealer.deal()
         prints = BatchFingerprint.for_project(self.project)
         with self.prints:
@@ -206,7 +203,7 @@ class _Assembled:
         return sum(1 for decision in self.decisions if decision is not None and decision.render)
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
-        holder, plan, pickled, _target = item  # plan: its summary (``plancache.PlanSummary``)
+        holder, plan, pickled = item  # plan: its summary (``plancache.PlanSummary``)
         chosen = self.dealer.chosen(holder)
         variants = dict(chosen)
         included = tuple(plan.included)
@@ -324,7 +321,7 @@ def build(
     common: Mapping[str, Any] | None = None,
     force: bool = False,
     progress: Progress | None = None,
-    only: Callable[[PersonPlan], bool] | None = None,
+    only: Callable[[PlanSummary], bool] | None = None,
     variant: int | None = None,
     jobs: int | None = None,
     similarity_threshold: float | None = None,
@@ -345,7 +342,8 @@ def build(
     ``similarity_threshold``, else 0.8) through a bounded index (``nearcopies``). ``strict``: a
     report with a warning (house style findings included) is that person's failure, and is not
     written. ``check_style``: the house style checks (``style``, as the rules' ``style`` says) on
-    each report, in the same worker step.
+    each report, in the same worker step. ``only``: keeps the people it returns true for; it is
+    given each row's plan summary (``plancache.PlanSummary``: row, name, snippets …), not the plan.
     """
     require_ticks(project)
     people = stream_people(project, people_path, sheet)
@@ -359,10 +357,8 @@ def build(
     measure: After
     if strict:
         measure = StrictAfter(near is not None, project.rules.max_chars, style)
-    elif style is not None:
-        measure = StampAndMeasure(sketches=near is not None, style=style)
     else:
-        measure = stamp_and_read if near is not None else stamp_and_count
+        measure = StampAndMeasure(sketches=near is not None, style=style)
     kind = _Assembled(project, people, typed_common, outdir, only=only, force=force,
                       overwrite_edited=overwrite_edited, variant=variant, jobs=jobs, near=near, index=index,
                       reuse=reuse, strict=strict)
@@ -417,7 +413,7 @@ class _Plain:
             return (result, None), False
         return (result, context), True
 
-    def between(self, spool: Spool) -> None:
+    def between(self) -> None:
         del self.names
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:

@@ -55,17 +55,19 @@ def _cause(message: str, shell: str) -> tuple[Any, str, str]:
 
 def grouped_problems(batch: BatchResult, shell: str) -> list[Problem]:
     """The batch's errors, then its warnings, one ``Problem`` per cause in first-seen order."""
-    found: dict[Any, Problem] = {}
-    for level, attribute in (("错误", "errors"), ("警告", "warnings")):
-        for report in batch.reports:
-            for message in getattr(report, attribute):
+    errors: dict[Any, Problem] = {}
+    warnings: dict[Any, Problem] = {}
+    for report in batch.reports:  # one pass; a person's messages are seen together, so a repeat is the last one
+        person = (report.row, report.name)
+        for level, found, messages in (("错误", errors, report.errors), ("警告", warnings, report.warnings)):
+            for message in messages:
                 key, text, hint = _cause(message, shell)
-                problem = found.setdefault((level, key), Problem(level, text, hint))
-                if (report.row, report.name) not in problem.people:
-                    problem.people.append((report.row, report.name))
+                problem = found.setdefault(key, Problem(level, text, hint))
+                if not problem.people or problem.people[-1] != person:
+                    problem.people.append(person)
     for warning in batch.warnings:
-        found.setdefault(("警告", ("batch", warning)), Problem("警告", worded(warning, shell)))
-    return list(found.values())
+        warnings.setdefault(("batch", warning), Problem("警告", worded(warning, shell)))
+    return [*errors.values(), *warnings.values()]
 
 
 def problem_lines(batch: BatchResult, people_name: str, shell: str) -> list[str]:

@@ -176,8 +176,8 @@ def _fixed_times(data: bytes, moment: _dt.datetime, rows: Iterable[bytes] = ()) 
     return out.getvalue()
 
 
-def write_summary(folder: Path, reports: Iterable[_Report], *, rows: SummaryRows | None = None) -> Path:
-    """``汇总.xlsx`` in ``folder``, written atomically (``rows``: gathered already, ``reports`` unread)."""
+def write_summary(folder: Path, rows: SummaryRows) -> Path:
+    """``汇总.xlsx`` in ``folder``, written atomically, of the rows gathered as the manifest was written."""
     path = Path(folder) / SUMMARY_NAME
-    atomic_write(path, summary_bytes(reports, rows=None if rows is None else rows.chunks()))
+    atomic_write(path, summary_bytes((), rows=rows.chunks()))
     return path

@@ -17,7 +17,8 @@ its peak memory is its own), into the same output folder:
 
 and prints per step the wall time, its fraction of the full build, the reports rendered
 and left, and the peak memory (summed RSS of the process and its workers, sampled every
-20 ms; see ``bench_render.TreeMemory``) against the full build's. Not a test: the
+20 ms from this process, so that sampling takes no time from the step; see
+``bench_render.TreeMemory``) against the full build's. Not a test: the
 figures depend on the machine (bench/README.md).
 """
 
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "fixtures" / "sample-v1"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_render import TreeMemory, peak, write_people  # noqa: E402
+from bench_render import TreeMemory, write_people  # noqa: E402
 
 
 def prepare(work: Path, count: int) -> tuple[Path, Path, Path]:
@@ -66,23 +67,26 @@ def step(work: Path, jobs: int) -> dict[str, Any]:
     from assembler import pipeline
 
     rules, checklist, people = work / "examples" / "rules.yaml", work / "examples" / "checklist.md", work / "people.csv"
-    with TreeMemory() as tree:
-        start = time.perf_counter()
-        project = pipeline.load_project(rules, checklist)
-        batch = pipeline.build(project, people, work / "out", jobs=jobs,
-                               common=pipeline.common_values(vars_file=work / "examples" / "vars.yaml"))
-        seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    project = pipeline.load_project(rules, checklist)
+    batch = pipeline.build(project, people, work / "out", jobs=jobs,
+                           common=pipeline.common_values(vars_file=work / "examples" / "vars.yaml"))
+    seconds = time.perf_counter() - start
     changes = batch.changes()
     assert not batch.counts()["failed"], next(r.errors for r in batch.reports if r.status == "failed")
-    return {"seconds": seconds, "rendered": batch.counts()["written"], **changes, **peak(tree)}
+    return {"seconds": seconds, "rendered": batch.counts()["written"], **changes}
 
 
 def run_step(work: Path, jobs: int) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--step", "--work", str(work), "--jobs", str(jobs)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"step failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """``step`` in a fresh interpreter, its process tree's memory sampled from here."""
+    child = subprocess.Popen([sys.executable, __file__, "--step", "--work", str(work), "--jobs", str(jobs)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with TreeMemory(pid=child.pid) as tree:
+        out, err = child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"step failed:\n{err}")
+    return {**json.loads(out.strip().splitlines()[-1]), "tree_mb": tree.peak_kb / 1024,
+            "pss_mb": tree.peak_pss_kb / 1024}
 
 
 def change_one_value(people: Path) -> str:

@@ -181,8 +181,11 @@ class TreeMemory:
     sum counts each page once: the memory the machine actually gives the batch.
     """
 
-    def __init__(self, interval: float = 0.02) -> None:
+    def __init__(self, interval: float = 0.02, pid: int | None = None) -> None:
         self.interval = interval
+        #: the process whose tree is sampled: this one, or a child started to be measured from outside
+        #: (``bench_incremental``: the sampler then takes no time from the measured process)
+        self.pid = pid
         self.peak_kb = 0
         self.peak_pss_kb = 0
         self._stop = threading.Event()
@@ -190,7 +193,7 @@ class TreeMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            pids = _tree(os.getpid())
+            pids = _tree(self.pid or os.getpid())
             self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in pids))
             self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(pid) for pid in pids))
             self._stop.wait(self.interval)

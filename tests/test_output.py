@@ -1,5 +1,7 @@
+import datetime
 import json
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -143,3 +145,36 @@ def test_indented_json_is_json_dumps_indent_2_byte_for_byte(value):
     assert indented_json(value) == json.dumps(value, ensure_ascii=False, indent=2, default=str)
     assert indented_json({"reports": [value, 1, True]}, "\n    ") == \
         json.dumps({"reports": [value, 1, True]}, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")
+
+
+_ENTRY = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.text(max_size=8) | st.sampled_from(["\x00\x1f\x7f\u2028\u2029\ud800", "\\\"/\b\f\n\r\t", "é中"]),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=4) | st.integers(-5, 5) | st.booleans() | st.none(), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(derandomize=True, max_examples=400, deadline=None)
+@given(_ENTRY)
+def test_a_report_entry_is_written_as_json_dumps_indent_2_would_write_it(value):
+    """A report's entry in manifest.json (orjson, with the hand-indented encoder where orjson refuses:
+    a lone surrogate, an int past 64 bits, a key that is not a string) against json.dumps(indent=2),
+    indented under ``reports``, on any value an entry can hold (no floats: no entry has one)."""
+    from assembler.output import _entry_bytes
+
+    expected = json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")
+    assert _entry_bytes(value) == expected.replace("\ud800", "\ufffd").encode("utf-8")
+
+
+@pytest.mark.parametrize("value", [
+    {"name": "张三", "warnings": ["多行\n值"], "n": 2**63, "big": -(2**64)},  # past orjson's ints
+    {"name": "\ud800"},  # a lone surrogate, written as U+FFFD
+    {2: "a", None: "b", True: "c"},  # keys json turns into strings
+    {"file": Path("a.docx"), "when": datetime.date(2026, 1, 2)},  # default=str
+])
+def test_an_entry_orjson_refuses_or_would_spell_otherwise_is_written_as_json_dumps(value):
+    from assembler.output import _entry_bytes
+
+    expected = json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")
+    assert _entry_bytes(value) == expected.replace("\ud800", "\ufffd").encode("utf-8")

@@ -55,6 +55,9 @@ if TYPE_CHECKING:
     from ..library.nearcopies import NearCopies
 
 Progress = Callable[[int, int], None]
+#: Where a row's whole plan is, pickled: its place in this build's plan cache (offset, size), or the
+#: bytes themselves when no cache is written (``--dry-run``)
+PlanRef = tuple[int, int] | bytes
 
 
 class BatchKind(Protocol):
@@ -160,7 +163,7 @@ class _Assembled:
     def first(self, row: PersonRow, position: int) -> tuple[Any, bool] | None:
         # every person is entered into the dealer (variants are dealt over the whole file, as in
         # a preview, whoever ``only`` keeps)
-        plan, pickled = self.reuse.plan(self.project, self.people, row, self.common)
+        plan, where = self.reuse.plan(self.project, self.people, row, self.common)
         if self.strict and plan.ok and plan.warnings:
             plan.errors.append(strict_failure(plan.warnings))
         index = self.dealer.add(plan.name, plan.row, plan.included)
@@ -172,8 +175,8 @@ class _Assembled:
         else:  # what ``between`` needs of the plan: a small record to read back, not the typed values
             self.prints.append((index, plan.included, plan.fingerprint_values, target))
             plan.fingerprint_values = None  # needed no more
-        # the plan's summary, and the plan as pickled for the plan cache: unpickled only if rendered
-        return (index, plan, pickled), target is not None
+        # the plan's summary, and where the whole plan is: read and unpickled only if rendered
+        return (index, plan, where), target is not None
 
     def between(self) -> int:
         self.dealer.deal()
@@ -203,7 +206,7 @@ class _Assembled:
         return sum(1 for decision in self.decisions if decision is not None and decision.render)
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
-        holder, plan, pickled = item  # plan: its summary (``plancache.PlanSummary``)
+        holder, plan, where = item  # plan: its summary (``plancache.PlanSummary``)
         chosen = self.dealer.chosen(holder)
         variants = dict(chosen)
         included = tuple(plan.included)
@@ -233,7 +236,7 @@ class _Assembled:
                     result.provenance = {**result.provenance, "library_commit": recorded.commit,
                                          "library_dirty": recorded.dirty}
             return result, None
-        whole: PersonPlan = pickle.loads(pickled)  # our own, pickled in the first pass (``_PlanReuse.plan``)
+        whole: PersonPlan = pickle.loads(self.reuse.pickled(where))  # our own, pickled in the first pass
         give_variants(whole, chosen)
         return result, RenderJob(key=whole.selection, context=whole.context, target=result.file, tag=position,
                                  extra=(self.provenance.properties(included, variants), decided.fingerprint,
@@ -292,15 +295,23 @@ class _PlanReuse:
         self.writer = PlanCacheWriter(self.key) if keep else None
 
     def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]
-             ) -> tuple[PlanSummary, bytes]:
-        """The row's plan: its summary, and the whole plan pickled (unpickled only for a report rendered)."""
+             ) -> tuple[PlanSummary, PlanRef]:
+        """The row's plan: its summary, and where the whole plan is (``pickled``: for a report rendered)."""
         key = row_key(self.key, row)
         record, data = self.cache.get_record(key)
         if record is None:
             record, data = planned(plan_row(project, people, row, common)), None
-        if self.writer is not None:
-            self.writer.add(key, record, data)  # before any change to the summary (taken as planned)
-        return record
+        if self.writer is None:
+            return record
+        # added before any change to the summary (taken as planned)
+        return record[0], self.writer.add(key, record, data)
+
+    def pickled(self, where: PlanRef) -> bytes:
+        """The whole plan, pickled, that ``plan`` said where to find."""
+        if isinstance(where, bytes):
+            return where
+        assert self.writer is not None  # a place in it is given only when there is one
+        return self.writer.pickled_plan(where)
 
     def save(self, outdir: Path) -> None:
         if self.writer is not None:

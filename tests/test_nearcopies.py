@@ -428,3 +428,37 @@ def test_a_focused_search_among_near_copies_at_the_caps_is_the_same_either_way(m
     assert results[0] == results[1]
     assert results[0].approximate and len(results[0].pairs) == 100
     assert all(p.a in involved or p.b in involved for p in results[0].pairs)
+
+
+def test_budget_share_is_the_share_of_pairs_that_have_an_involved_report():
+    from assembler.library.nearcopies import budget_share
+
+    assert budget_share(0, 10) == 0.0 and budget_share(10, 10) == 1.0 and budget_share(1, 0) == 1.0
+    assert budget_share(3, 10) == pytest.approx(0.51)  # 1 - 0.7²
+    everything = {(a, b) for a in range(10) for b in range(a + 1, 10)}
+    assert budget_share(3, 10) == pytest.approx(sum(1 for a, b in everything if a < 3 or b < 3) / len(everything),
+                                                abs=0.05)  # up to the pairs of a report with itself
+
+
+def test_a_focused_search_with_a_share_of_the_budget_reads_that_share(monkeypatch):
+    """A rerun after a capped full search gives its focused search the share of the caps the full one
+    spent on those pairs: it reads at most that share of the reports, and still says it is a bound."""
+    monkeypatch.setattr(nearcopies, "PAIR_BUDGET", 200_000)
+    monkeypatch.setattr(nearcopies, "ESTIMATE_BUDGET", 60_000)
+    monkeypatch.setattr(nearcopies, "READ_BUDGET", 150)
+    monkeypatch.setattr(nearcopies, "DOC_BUDGET", 120)
+    texts = degenerate_texts(1200)
+    involved = list(texts)[::4]
+    index = NearCopies(0.8)
+    for key, text in texts.items():
+        index.add(key, sketch(text))
+    whole = index.find(texts.get, limit=100, involving=involved)
+    assert index.reads > 100  # the whole caps: up to 150 reports read
+    share = nearcopies.budget_share(len(involved), len(texts))
+    assert 0.4 < share < 0.5
+    part = index.find(texts.get, limit=100, involving=involved, budget=share)
+    assert index.reads <= int(150 * share)
+    assert part.approximate and whole.approximate and len(part.pairs) == 100
+    assert all(p.a in involved or p.b in involved for p in part.pairs)
+    assert all(p.score >= 0.8 for p in part.pairs)
+    assert index.find(texts.get, limit=100, involving=involved, budget=1.0) == whole

@@ -195,3 +195,33 @@ def test_a_rerun_that_renders_one_report_compares_it_with_all(sample, tmp_path):
            [(Path(p.a).name, Path(p.b).name, round(p.score, 6)) for p in expected]
     changed = again.reports[3].file.name
     assert any(changed in (p.a, p.b) for p in again.similar)  # still a near copy of its colleagues
+
+
+def test_a_rerun_after_a_capped_comparison_searches_with_the_share_of_the_caps(sample, tmp_path, monkeypatch):
+    """When the last build's search stopped at its caps, a rerun that rendered one report of nine
+    searches that report's pairs with the share of the caps the full search spent on them; when it
+    did not stop (the test above), with the whole caps, and finds exactly what a full search finds."""
+    from assembler.library import nearcopies
+
+    monkeypatch.setattr(nearcopies, "READ_BUDGET", 4)  # nine near copies: more reports than it may read
+    budgets: list[float] = []
+    real_find = nearcopies.NearCopies.find
+
+    def find(self, text_of, **options):
+        budgets.append(options.get("budget", 1.0))
+        return real_find(self, text_of, **options)
+
+    monkeypatch.setattr(nearcopies.NearCopies, "find", find)
+    common = pipeline.common_values(vars_file=EXAMPLES / "vars.yaml")
+    out = tmp_path / "out"
+    people = same_report_people(tmp_path / "all.json", 9)
+    first = pipeline.build(sample, people, out, common=common, variant=1)
+    assert first.similar_approximate and budgets == [1.0]
+    rows = json.loads(people.read_text(encoding="utf-8"))
+    rows[3]["调研课题"] = "完全不同的课题：山区道路养护与应急通行保障机制建设"
+    people.write_text(json.dumps(rows, ensure_ascii=False, default=str), encoding="utf-8")
+    again = pipeline.build(sample, people, out, common=common, variant=1)
+    assert [r.status for r in again.reports].count("written") == 1
+    assert budgets[1:] == [pytest.approx(1 - (8 / 9) ** 2)]
+    assert again.similar_approximate and again.similar
+    assert all(p.score >= again.similarity_threshold for p in again.similar)

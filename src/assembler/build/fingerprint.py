@@ -24,6 +24,7 @@ import datetime as _dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,8 @@ class BatchFingerprint:
             shared.update(part.encode("utf-8", "surrogatepass") + b"\0")
         self._shared = shared
         self.snippets = {snippet_id: text_digest(text) for snippet_id, text in snippets.items()}
+        #: (snippet, variant) -> its JSON in a fingerprint: a batch has a few dozen, its people thousands
+        self._parts: dict[tuple[str, int | None], str] = {}
 
     @classmethod
     def for_project(cls, project: Any) -> BatchFingerprint:
@@ -106,13 +109,20 @@ class BatchFingerprint:
         """The fingerprint of one report (hex SHA-256). ``values``: ``person_values(context)`` if
         already known (the plan cache keeps it: ``plancache.PlanSummary``), so it is not encoded again."""
         digest = self._shared.copy()
-        snippets = [[snippet_id, self.snippets.get(snippet_id, ""), variants.get(snippet_id)]
-                    for snippet_id in included]
+        parts = self._parts
+        snippets = []
+        for snippet_id in included:
+            key = (snippet_id, variants.get(snippet_id))
+            part = parts.get(key)
+            if part is None:
+                part = parts[key] = json.dumps([snippet_id, self.snippets.get(snippet_id, ""), key[1]],
+                                               ensure_ascii=False, separators=(",", ":"))
+            snippets.append(part)
         if values is None:
             values = person_values(context)
-        # the same bytes as json.dumps([file_name, snippets, values]) with these separators
-        head = json.dumps([file_name, snippets], ensure_ascii=False, separators=(",", ":"))
-        digest.update(f"{head[:-1]},{values}]".encode("utf-8", "surrogatepass"))
+        # the same bytes as json.dumps([file_name, snippets, values], ensure_ascii=False, separators=(",", ":"))
+        text = f"[{_encode_str(file_name)},[{','.join(snippets)}],{values}]"
+        digest.update(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
 

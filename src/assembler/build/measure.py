@@ -272,15 +272,25 @@ def compare_changed(batch: BatchResult, near: NearCopies, threshold: float, inde
     again: their texts, and so their exact scores, are the same (the search for them is the same,
     too, pair by pair). When the last comparison was a lower bound (a cap reached) or listed fewer
     pairs than it counted (``MANIFEST_PAIRS``), so is this one (``similar_approximate``): the count
-    is then of the pairs known, and pairs it left unlisted may be missing from the list.
+    is then of the pairs known, and pairs it left unlisted may be missing from the list. Its search
+    then has the share of the caps that a full search spends on the pairs searched
+    (``nearcopies.budget_share``), so that its time follows the number of reports rendered.
     """
+    from ..library.nearcopies import budget_share
+
     pairs = _old_pairs(index, threshold)
     if pairs is None or not set(left) <= index.compared:
         return False
-    partial = bool(index.head.get("similar_pairs_at_least")) or index.head["similar_pairs"] != len(pairs)
+    capped = bool(index.head.get("similar_pairs_at_least"))
+    partial = capped or index.head["similar_pairs"] != len(pairs)
     kept = set(left)
     old = [pair for pair in pairs if pair.a in kept and pair.b in kept]
-    found = near.find(lambda name: _body_of(batch.outdir / name), limit=MANIFEST_PAIRS, involving=rendered)
+    # a full search that stopped at its caps spent on these pairs only their share of the caps: so
+    # may this one (else it is as long as the full search however few were rendered); one that
+    # did not stop finds every pair, and so does this one, with the whole caps
+    budget = budget_share(len(rendered), len(near)) if capped else 1.0
+    found = near.find(lambda name: _body_of(batch.outdir / name), limit=MANIFEST_PAIRS, involving=rendered,
+                      budget=budget)
     both = sorted([*old, *found.pairs], key=lambda pair: (-pair.score, pair.a, pair.b))
     batch.similar = both[:MANIFEST_PAIRS]
     batch.similar_total = max(len(old) + found.total, len(batch.similar))

@@ -220,7 +220,7 @@ class NearCopies:
     # ------------------------------------------------------------------ find
 
     def find(self, text_of: Callable[[str], str | None], *, limit: int = 1000,
-             involving: Collection[str] | None = None) -> NearCopyResult:
+             involving: Collection[str] | None = None, budget: float = 1.0) -> NearCopyResult:
         """The pairs at least ``threshold`` alike, exactly scored, highest first, at most ``limit`` of them.
 
         ``text_of(key)`` gives a report's body again (``None``: unreadable, its pairs are dropped
@@ -231,24 +231,29 @@ class NearCopies:
         ``involving``: only the pairs with at least one of these keys (a rerun that rendered a few
         reports again keeps the other pairs from its last comparison); the search is the same, the
         other candidates are passed over before they cost an estimate or a read.
+
+        ``budget``: the share of the caps this search may spend (each cap at least 1). A rerun whose
+        last full search stopped at its caps gives its focused search the share of the caps that
+        the full search spent on the same pairs (``budget_share``): it searches as far into them,
+        where the whole caps would make it as long as the full search however few were rendered.
         """
         self.reads = 0
-        search = _Search(self)
+        search = _Search(self, budget)
         if involving is not None:
             wanted = set(involving)
             search.focus = bytes(key in wanted for key in self._keys)
         candidates = search.candidates(max(HEAP_PER_LIMIT * limit, HEAP_MIN))
-        found, unscored = self._rescore(candidates, text_of)
+        found, unscored = self._rescore(candidates, text_of, search.caps)
         found.sort(key=lambda p: (-p.score, p.a, p.b))
         total = len(found) + search.estimated + unscored
         approximate = search.approximate or unscored > 0 or search.estimated > 0
         return NearCopyResult(found[:max(limit, 0)], total, approximate)
 
-    def _rescore(self, candidates: list[tuple[float, int, int]], text_of: Callable[[str], str | None]
-                 ) -> tuple[list[SimilarPair], int]:
+    def _rescore(self, candidates: list[tuple[float, int, int]], text_of: Callable[[str], str | None],
+                 caps: _Caps) -> tuple[list[SimilarPair], int]:
         """Exact pairs among ``candidates`` ``(estimate, i, j)``, and how many left unscored look above the threshold.
 
-        Best estimates first, as many as ``READ_BUDGET`` reports allow. Then a safe filter, cheap
+        Best estimates first, as many as ``caps.reads`` reports allow (``READ_BUDGET``). Then a safe filter, cheap
         per pair: every report's shingles hashed into a bitmap of ``2**BITMAP_BITS`` bits, the
         common bits plus the shingles lost to collisions inside the smaller report bound the
         common shingles from above, hence the Jaccard index; a pair below the threshold even so
@@ -261,7 +266,7 @@ class NearCopies:
         nodes: set[int] = set()
         for candidate in sorted(candidates, reverse=True):
             new = {candidate[1], candidate[2]} - nodes
-            if len(nodes) + len(new) > READ_BUDGET:
+            if len(nodes) + len(new) > caps.reads:
                 unscored += candidate[0] >= self.threshold
                 continue
             nodes |= new
@@ -291,7 +296,7 @@ class NearCopies:
         made = 0
         left = sum(1 for estimate, _, _ in close if estimate >= self.threshold)  # by estimate, until scored
         for block_nodes, block_pairs in _blocks(close):
-            if made >= DOC_BUDGET:
+            if made >= caps.docs:
                 unscored += left
                 break
             left -= sum(1 for estimate, _, _ in block_pairs if estimate >= self.threshold)
@@ -404,10 +409,37 @@ def _blocks(candidates: list[tuple[float, int, int]]) -> Iterator[tuple[list[int
 FOCUSED_SHARE = 8
 
 
+def budget_share(involved: int, reports: int) -> float:
+    """The share of all pairs of ``reports`` that have one of ``involved`` of them: what a full search
+    spends of its caps on the pairs that ``find(involving=)`` searches (``find(budget=)``)."""
+    if reports <= 0:
+        return 1.0
+    left = max(reports - involved, 0) / reports
+    return 1.0 - left * left
+
+
+@dataclass(frozen=True)
+class _Caps:
+    """The caps of one search: the module's, times ``find(budget=)``."""
+
+    pairs: int
+    estimates: int
+    reads: int
+    docs: int
+
+    @classmethod
+    def share(cls, budget: float) -> _Caps:
+        def part(cap: int) -> int:
+            return cap if budget >= 1.0 else max(1, int(cap * budget))
+
+        return cls(part(PAIR_BUDGET), part(ESTIMATE_BUDGET), part(READ_BUDGET), part(DOC_BUDGET))
+
+
 class _Search:
     """One run of the candidate search over a ``NearCopies`` (bands, estimates, heap)."""
 
-    def __init__(self, index: NearCopies) -> None:
+    def __init__(self, index: NearCopies, budget: float = 1.0) -> None:
+        self.caps = _Caps.share(budget)
         self.threshold = index.threshold
         self.values = index._values
         self.sizes = index._sizes
@@ -433,7 +465,7 @@ class _Search:
         window = self._window(lengths)
         fingerprints = packed[_LOW::4]
         heap: list[tuple[float, int, int]] = []
-        budget = [ESTIMATE_BUDGET]
+        budget = [self.caps.estimates]
         for band, members, run_lengths in runs:
             start = 0
             for length in run_lengths:
@@ -500,13 +532,13 @@ class _Search:
         def cost(window: int) -> int:
             return sum(count * _window_pairs(length, window) for length, count in lengths.items())
 
-        if cost(longest - 1) <= PAIR_BUDGET:
+        if cost(longest - 1) <= self.caps.pairs:
             return max(longest - 1, 1)
         self.approximate = True
         low, high = 1, longest - 1
         while low < high:
             middle = (low + high + 1) // 2
-            if cost(middle) <= PAIR_BUDGET:
+            if cost(middle) <= self.caps.pairs:
                 low = middle
             else:
                 high = middle - 1

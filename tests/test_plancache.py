@@ -66,8 +66,8 @@ def test_the_cache_keeps_each_plan_whole_beside_its_summary(tmp_path):
         rows = list(people.table.rows)
         assert len(cache) == len(rows) == 3
         for row in rows:
-            (summary, pickled), _ = cache.get_record(row_key(key, row))
-            whole = pickle.loads(pickled)
+            summary, where = cache.summary(row_key(key, row))
+            whole = pickle.loads(cache.plan_bytes(*where[1:]))
             assert isinstance(summary, PlanSummary) and isinstance(whole, PersonPlan)
             assert (summary.row, summary.name, summary.included, summary.errors, summary.output_stem) == \
                 (whole.row, whole.name, whole.included, whole.errors, whole.output_stem)
@@ -76,5 +76,51 @@ def test_the_cache_keeps_each_plan_whole_beside_its_summary(tmp_path):
     finally:
         cache.close()
     data = (out / CACHE).read_bytes()
-    (out / CACHE).write_bytes(data.replace(b"assembler-plans/3\n", b"assembler-plans/2\n", 1))
+    (out / CACHE).write_bytes(data.replace(b"assembler-plans/4\n", b"assembler-plans/3\n", 1))
     assert len(PlanCache(out, key)) == 0
+
+
+def test_the_cache_is_rewritten_only_when_a_plan_changed(tmp_path):
+    """An unchanged rerun takes every plan from the cache and leaves the file as it was (same inode,
+    same mtime); a changed row rewrites it, with that row's new plan and the others' records as they were."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    import yaml
+
+    from assembler import pipeline
+    from assembler.build.plan import stream_people, type_common
+    from assembler.build.plancache import CACHE, PlanCache, project_key
+
+    mini = tmp_path / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", mini)
+    project = pipeline.load_project(mini / "rules.yaml", mini / "checklist.md")
+    out = tmp_path / "out"
+    pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    first = (out / CACHE).stat()
+    again = pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    assert again.changes()["unchanged"] == 3
+    second = (out / CACHE).stat()
+    assert (second.st_ino, second.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+
+    people = yaml.safe_load((mini / "people.yaml").read_text(encoding="utf-8"))
+    people[1]["姓名"] += "乙"
+    (mini / "people.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    before = (out / CACHE).read_bytes()
+    changed = pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    assert changed.changes()["created"] + changed.changes()["updated"] == 1
+    after = (out / CACHE).stat()
+    assert after.st_ino != first.st_ino
+    table = stream_people(project, mini / "people.yaml").table
+    key = project_key(project, type_common({}, project.specs, source="-"), table.headers, Path(table.path).resolve())
+    cache = PlanCache(out, key)
+    try:
+        assert len(cache) == 3
+        names = [cache.summary(row_key(key, row))[0].name for row in table.rows]
+        assert names[1].endswith("乙") and len(set(names)) == 3
+    finally:
+        cache.close()
+    data = (out / CACHE).read_bytes()
+    assert len(data) != len(before) or data != before
+    assert os.stat(out / CACHE).st_mode & 0o777 == first.st_mode & 0o777

@@ -7,8 +7,9 @@ rules, the checklist, the variables the snippets declare and read, the common va
 the people file's columns) and on their own row, so it is cached under a key of both (``row_key``):
 an unchanged row of an unchanged project takes its plan from the cache (one unpickle);
 anything else is planned afresh. The cache lives in the output folder (``CACHE``):
-a header with the project key, then one record per row (length, key, pickled plan);
-opening it reads only the record headers. It is rewritten after each build, and never
+a header with the project key, then one record per row (sizes, key, pickled summary, pickled
+plan); opening it reads only the record headers, a row reads its summary, and a report rendered
+its plan. It is rewritten after each build, and never
 trusted beyond its key: a missing, old or damaged cache only means planning again.
 """
 
@@ -30,8 +31,9 @@ from .. import __version__
 from .fingerprint import canonical, text_digest
 
 CACHE = ".assembler-plans"
-_MAGIC = b"assembler-plans/3\n"  # 2: each record a (PlanSummary, pickled plan); 3: ``row_key`` of strings
-_RECORD = struct.Struct("<I32s")
+_MAGIC = b"assembler-plans/4\n"  # 3: ``row_key`` of strings; 4: a record's summary and plan pickled apart
+#: a record's header: the sizes of its pickled summary and plan, and its row key
+_RECORD = struct.Struct("<II32s")
 
 
 def _read(path: Path | None) -> bytes:
@@ -123,11 +125,19 @@ def planned(plan: Any) -> tuple[PlanSummary, bytes]:
     return PlanSummary.of(plan), pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+#: Where a row's whole plan is, pickled: (``OLD``, offset, size) in the last build's cache,
+#: (``NEW``, offset, size) in this build's (``PlanCacheWriter``), or the bytes themselves (a dry run)
+PlanRef = tuple[int, int, int] | bytes
+OLD, NEW = 0, 1
+
+
 class PlanCache:
-    """The last build's plans (read side): ``get(key)`` gives a fresh copy, or ``None``."""
+    """The last build's plans (read side). A record's summary is read and unpickled on its own
+    (``summary``); its plan stays in the file until a report is rendered (``plan_bytes``)."""
 
     def __init__(self, outdir: Path, key: bytes) -> None:
-        self._offsets: dict[bytes, tuple[int, int]] = {}
+        #: row key -> (offset of the record's header, summary size, plan size)
+        self._offsets: dict[bytes, tuple[int, int, int]] = {}
         self._file: IO[bytes] | None = None
         try:
             handle = open(Path(outdir) / CACHE, "rb")  # noqa: SIM115 - closed by close()
@@ -140,37 +150,45 @@ class PlanCache:
         while header := handle.read(_RECORD.size):
             if len(header) < _RECORD.size:
                 break
-            size, record = _RECORD.unpack(header)
-            self._offsets[record] = (position + _RECORD.size, size)
-            position = handle.seek(size, 1)
+            summary_size, plan_size, record = _RECORD.unpack(header)
+            self._offsets[record] = (position, summary_size, plan_size)
+            position = handle.seek(summary_size + plan_size, 1)
         self._file = handle
 
     def __len__(self) -> int:
         return len(self._offsets)
 
-    def get(self, key: bytes) -> Any:
-        """The plan itself (unpickled), or ``None``."""
-        record = self.get_record(key)[0]
-        return None if record is None else pickle.loads(record[1])
-
-    def get_record(self, key: bytes) -> tuple[tuple[PlanSummary, bytes] | None, bytes | None]:
-        """``(summary, pickled plan)`` and the record's bytes (which the next cache can take as they
-        are), or ``(None, None)``."""
+    def summary(self, key: bytes) -> tuple[PlanSummary, PlanRef] | None:
+        """The row's plan summary and where its whole plan is, or ``None`` (not kept, or damaged)."""
         found = self._offsets.get(key)
         if found is None or self._file is None:
-            return None, None
-        self._file.seek(found[0])
-        data = self._file.read(found[1])
-        if len(data) != found[1]:
-            return None, None
+            return None
+        header, summary_size, plan_size = found
+        data = os.pread(self._file.fileno(), summary_size, header + _RECORD.size)
         try:
-            record = pickle.loads(data)  # our own file, written by the build before
+            summary = pickle.loads(data)  # our own file, written by the build before
         except Exception:  # noqa: BLE001 - a damaged record: plan the row again
-            return None, None
-        if not (isinstance(record, tuple) and len(record) == 2 and isinstance(record[0], PlanSummary)
-                and isinstance(record[1], bytes)):
-            return None, None
-        return record, data
+            return None
+        if len(data) != summary_size or not isinstance(summary, PlanSummary):
+            return None
+        return summary, (OLD, header + _RECORD.size + summary_size, plan_size)
+
+    def plan_bytes(self, offset: int, size: int) -> bytes:
+        assert self._file is not None  # an offset is given out only when the file is open
+        return os.pread(self._file.fileno(), size, offset)
+
+    def record(self, key: bytes) -> bytes:
+        """A record whole, header included, for this build's cache to take as it is."""
+        header, summary_size, plan_size = self._offsets[key]
+        return self.plan_bytes(header, _RECORD.size + summary_size + plan_size)
+
+    def get(self, key: bytes) -> Any:
+        """The plan itself (unpickled), or ``None``."""
+        found = self.summary(key)
+        if found is None or isinstance(found[1], bytes):
+            return None
+        _, offset, size = found[1]
+        return pickle.loads(self.plan_bytes(offset, size))
 
     def close(self) -> None:
         if self._file is not None:
@@ -179,38 +197,53 @@ class PlanCache:
 
 
 class PlanCacheWriter:
-    """This build's plans, collected in an unnamed temporary file and put in the folder at the end.
-    The build reads a rendered report's plan back from here (``pickled_plan``), so that its spool
-    between the passes carries where a plan is rather than the plan (most of a rerun's bytes)."""
+    """This build's plans, for the next build. A plan taken from the last cache is only noted; new
+    ones go to an unnamed temporary file; ``save`` writes the cache anew only when it changed, so
+    an unchanged rerun neither copies nor rewrites the tens of megabytes of ten thousand plans."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, last: PlanCache) -> None:
+        self._key = key
+        self._last = last
         self._file = tempfile.TemporaryFile(prefix="assembler-plans-")
-        self._file.write(_MAGIC + key)
-        self._position = len(_MAGIC) + len(key)
+        self._position = 0
+        #: per row in order: the key of a record taken from the last cache, or (offset, size) of a new one
+        self._rows: list[bytes | tuple[int, int]] = []
+        self._new = 0
 
-    def add(self, key: bytes, record: tuple[PlanSummary, bytes], data: bytes | None = None) -> tuple[int, int]:
-        """``record``: ``planned(plan)``; ``data``: the record already pickled (taken from the last
-        cache), so not pickled again. Returns where the record is (``pickled_plan`` reads it)."""
-        if data is None:
-            data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.write(_RECORD.pack(len(data), key) + data)
-        self._position += _RECORD.size + len(data)
-        return self._position - len(data), len(data)
+    def reused(self, key: bytes) -> None:
+        """The row's plan is the last cache's record under ``key``, as it is."""
+        self._rows.append(key)
 
-    def pickled_plan(self, where: tuple[int, int]) -> bytes:
-        """The whole plan, pickled, of the record ``add`` put at ``where``."""
+    def add(self, key: bytes, summary: PlanSummary, pickled: bytes) -> PlanRef:
+        """A plan made now (``planned``); returns where its whole plan is."""
+        head = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+        record = _RECORD.pack(len(head), len(pickled), key) + head + pickled
+        self._file.write(record)
+        self._rows.append((self._position, len(record)))
+        self._position += len(record)
+        self._new += 1
+        return NEW, self._position - len(pickled), len(pickled)
+
+    def plan_bytes(self, offset: int, size: int) -> bytes:
         self._file.flush()
-        offset, size = where
-        summary, pickled = pickle.loads(os.pread(self._file.fileno(), size, offset))  # written by add
-        return pickled
+        return os.pread(self._file.fileno(), size, offset)
 
     def save(self, outdir: Path) -> None:
-        """Into ``outdir`` (atomically); a folder that cannot take it only costs the next run its planning."""
+        """Into ``outdir`` (atomically), unless it would be the last cache again (every row's plan
+        taken from it, and all of it taken); a folder that cannot take it only costs the next run its
+        planning."""
         from ..output import atomic_write_chunks
 
-        self._file.seek(0)
+        if not self._new and len(self._rows) == len(self._last) and len(set(self._rows)) == len(self._rows):
+            return
+
+        def chunks() -> Iterable[bytes]:
+            yield _MAGIC + self._key
+            for row in self._rows:
+                yield self._last.record(row) if isinstance(row, bytes) else self.plan_bytes(*row)
+
         try:
-            atomic_write_chunks(Path(outdir) / CACHE, iter(lambda: self._file.read(1 << 20), b""))
+            atomic_write_chunks(Path(outdir) / CACHE, chunks())
         except OSError:
             pass
 

@@ -45,7 +45,7 @@ from .measure import (
     strict_failure,
 )
 from .plan import People, PersonPlan, give_variants, person_name, plan_row, stream_people, type_common, variant_dealer
-from .plancache import PlanCache, PlanCacheWriter, PlanSummary, planned, project_key, row_key
+from .plancache import NEW, PlanCache, PlanCacheWriter, PlanRef, PlanSummary, planned, project_key, row_key
 from .project import Project
 from .render import PreparedTemplate
 from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data, write_records
@@ -55,9 +55,6 @@ if TYPE_CHECKING:
     from ..library.nearcopies import NearCopies
 
 Progress = Callable[[int, int], None]
-#: Where a row's whole plan is, pickled: its place in this build's plan cache (offset, size), or the
-#: bytes themselves when no cache is written (``--dry-run``)
-PlanRef = tuple[int, int] | bytes
 
 
 class BatchKind(Protocol):
@@ -292,35 +289,39 @@ class _PlanReuse:
                  keep: bool) -> None:
         self.key = project_key(project, common, people.table.headers, Path(people.table.path).resolve())
         self.cache = PlanCache(outdir, self.key)
-        self.writer = PlanCacheWriter(self.key) if keep else None
+        self.writer = PlanCacheWriter(self.key, self.cache) if keep else None
 
     def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]
              ) -> tuple[PlanSummary, PlanRef]:
-        """The row's plan: its summary, and where the whole plan is (``pickled``: for a report rendered)."""
+        """The row's plan: its summary, and where the whole plan is (``pickled``: for a report rendered).
+        Noted for the next build's cache before any change to the summary (taken as planned)."""
         key = row_key(self.key, row)
-        record, data = self.cache.get_record(key)
-        if record is None:
-            record, data = planned(plan_row(project, people, row, common)), None
-        if self.writer is None:
-            return record
-        # added before any change to the summary (taken as planned)
-        return record[0], self.writer.add(key, record, data)
+        found = self.cache.summary(key)
+        if found is not None:
+            if self.writer is not None:
+                self.writer.reused(key)
+            return found
+        summary, pickled = planned(plan_row(project, people, row, common))
+        return summary, (pickled if self.writer is None else self.writer.add(key, summary, pickled))
 
     def pickled(self, where: PlanRef) -> bytes:
         """The whole plan, pickled, that ``plan`` said where to find."""
         if isinstance(where, bytes):
             return where
-        assert self.writer is not None  # a place in it is given only when there is one
-        return self.writer.pickled_plan(where)
+        source, offset, size = where
+        if source == NEW:
+            assert self.writer is not None  # a place in it is given only when there is one
+            return self.writer.plan_bytes(offset, size)
+        return self.cache.plan_bytes(offset, size)
 
     def save(self, outdir: Path) -> None:
         if self.writer is not None:
             self.writer.save(outdir)
 
     def close(self) -> None:
-        self.cache.close()
         if self.writer is not None:
             self.writer.close()
+        self.cache.close()
 
 
 def build(

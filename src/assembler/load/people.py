@@ -187,12 +187,22 @@ def _table_from_grid(path: Path, grid: Grid, *, kind: str, merges: _Merges | Non
 def _grid_rows(path: Path, rows_in: Iterator[tuple[int, list[Any]]], headers: list[str], seen: dict[str, int],
                header_row: int, kind: str, merges: _Merges | None) -> Iterator[PersonRow]:
     found = False
+    # every column named, each once: a row no longer than the header row is its cells zipped with
+    # the names (the check below, cell by cell, is for a row with cells that have no name)
+    named = all(headers) and len(seen) == len(headers)
     for number, cells in rows_in:
         if merges is not None:
             merges.apply(number, cells)
         if _row_blank(cells):
             continue
-        values: dict[str, Any] = {}
+        if named and len(cells) <= len(headers):
+            values = dict(zip(headers, cells, strict=False))
+            if len(cells) < len(headers):
+                values.update(dict.fromkeys(headers[len(cells):]))
+            found = True
+            yield PersonRow(row=number, values=values, kind="table")
+            continue
+        values = {}
         for index, cell in enumerate(cells):
             header = headers[index] if index < len(headers) else ""
             if header:

@@ -32,7 +32,8 @@ from .. import __version__
 from ..load.values import CnDate, Num, TextList
 
 #: Bumped when the encoding below changes, so that old fingerprints never match new ones.
-SCHEME = 1
+#: 2: the person's values enter as the SHA-256 of their encoding (``person_values``), not the encoding.
+SCHEME = 2
 
 
 def text_digest(data: bytes) -> str:
@@ -106,8 +107,10 @@ class BatchFingerprint:
 
     def person(self, included: Iterable[str], variants: Mapping[str, int], context: Mapping[str, Any],
                file_name: str, *, values: str | None = None) -> str:
-        """The fingerprint of one report (hex SHA-256). ``values``: ``person_values(context)`` if
-        already known (the plan cache keeps it: ``plancache.PlanSummary``), so it is not encoded again."""
+        """The fingerprint of one report (hex SHA-256): of ``[file name, [[snippet, its text's digest,
+        body dealt], …], the values' digest]`` in compact JSON, after the batch's inputs. ``values``:
+        ``person_values(context)`` if already known (the plan cache keeps it: ``plancache.PlanSummary``),
+        so it is not encoded again."""
         digest = self._shared.copy()
         parts = self._parts
         snippets = []
@@ -121,13 +124,16 @@ class BatchFingerprint:
         if values is None:
             values = person_values(context)
         # the same bytes as json.dumps([file_name, snippets, values], ensure_ascii=False, separators=(",", ":"))
-        text = f"[{_encode_str(file_name)},[{','.join(snippets)}],{values}]"
+        text = f"[{_encode_str(file_name)},[{','.join(snippets)}],\"{values}\"]"
         digest.update(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
 
 def person_values(context: Mapping[str, Any]) -> str:
-    """A person's values as their fingerprint encodes them: most of its cost (~90 typed values per
-    person), and the same for the same plan, so a plan taken from the plan cache brings it along."""
+    """The digest (hex SHA-256) of a person's values as their fingerprint encodes them: most of its cost
+    (~90 typed values per person), and the same for the same plan, so a plan taken from the plan cache
+    brings it along; a digest, so that what a rerun keeps and passes per person is 64 characters,
+    not the values' kilobytes."""
     values = sorted([str(name), canonical(value)] for name, value in context.items() if name != "variants")
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    encoded = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()

@@ -31,7 +31,7 @@ from .. import __version__
 from .fingerprint import canonical, text_digest
 
 CACHE = ".assembler-plans"
-_MAGIC = b"assembler-plans/4\n"  # 3: ``row_key`` of strings; 4: a record's summary and plan pickled apart
+_MAGIC = b"assembler-plans/5\n"  # 3: ``row_key`` of strings; 4: summary and plan pickled apart; 5: values digest
 #: a record's header: the sizes of its pickled summary and plan, and its row key
 _RECORD = struct.Struct("<II32s")
 
@@ -105,7 +105,7 @@ class PlanSummary:
     warnings: list[str]
     errors: list[str]
     output_stem: str | None
-    #: ``fingerprint.person_values`` of the plan's context (an ok plan's), encoded once as planned
+    #: ``fingerprint.person_values`` of the plan's context (an ok plan's): the digest, made once as planned
     fingerprint_values: str | None
 
     @property

@@ -119,22 +119,29 @@ class ReportIndex:
 
     @classmethod
     def load(cls, outdir: Path) -> ReportIndex:
-        """The folder's manifest (streamed) and journal; missing or unreadable ones count as empty."""
+        """The folder's manifest and journal; missing or unreadable ones count as empty. The manifest
+        is read from the index kept beside it when that is still its own (``manifest_index``), else
+        streamed."""
+        from .manifest_index import index_row, read_index
+
         index = cls()
-        for entry in manifest_reports(outdir / MANIFEST):
-            name = entry.get("file")
+        rows: Iterable[list[Any]]
+        kept = read_index(outdir, outdir / MANIFEST)
+        if kept is not None:
+            index.head, rows = kept
+        else:
+            rows = (index_row(entry) for entry in manifest_reports(outdir / MANIFEST))
+        for name, fingerprint, sha256, chars, sketch, size, mtime_ns, status, change, commit, dirty in rows:
             if not isinstance(name, str):
                 continue
-            provenance = entry.get("provenance") or {}
-            index.add(name, entry.get("fingerprint"), entry.get("sha256"), chars=entry.get("chars"),
-                      commit=provenance.get("library_commit") if isinstance(provenance, dict) else None,
-                      dirty=provenance.get("library_dirty") if isinstance(provenance, dict) else None,
-                      sketch=entry.get("sketch"), size=entry.get("size"), mtime_ns=entry.get("mtime_ns"))
+            index.add(name, fingerprint, sha256, chars=chars, commit=commit, dirty=dirty, sketch=sketch,
+                      size=size, mtime_ns=mtime_ns)
             if name in index:
                 index.in_manifest.add(name)
-            if entry.get("status") != "failed" and entry.get("change") != KEPT:
+            if status != "failed" and change != KEPT:
                 index.compared.add(name)
-        index.head = manifest_head(outdir / MANIFEST)
+        if kept is None:
+            index.head = manifest_head(outdir / MANIFEST)
         for line in journal_lines(outdir):
             index.add(str(line.get("file")), line.get("fingerprint"), line.get("sha256"))
         return index

@@ -19,19 +19,24 @@ if TYPE_CHECKING:
 
 
 def write_records(batch: BatchResult, data: dict[str, Any]) -> None:
-    """manifest.json and 汇总.xlsx beside it, each written whole (``summary_sheet``); ``data`` is
-    ``manifest_data(batch, …)``, whose reports are read once for both."""
+    """manifest.json and 汇总.xlsx beside it, each written whole (``summary_sheet``), and the index a
+    rerun reads (``manifest_index``); ``data`` is ``manifest_data(batch, …)``, whose reports are read
+    once for all three."""
     from ..output import write_manifest
+    from .manifest_index import IndexWriter
     from .summary_sheet import SummaryRows, write_summary
 
     entries: _ManifestReports = data["reports"]
     rows = SummaryRows()  # the sheet's rows made as the manifest reads each report: one pass for both
+    index = IndexWriter()  # and what the next rerun reads of them
     try:
         entries.tap = rows.add
-        batch.manifest = write_manifest(batch.outdir, data)
+        batch.manifest = write_manifest(batch.outdir, {**data, "reports": index.tap(entries)})
+        index.save(batch.outdir, batch.manifest, {key: value for key, value in data.items() if key != "reports"})
         batch.summary = write_summary(batch.outdir, rows)
     finally:
         rows.close()
+        index.close()
 
 
 #: Similar pairs manifest.json keeps (the batch warnings spell out fewer: ``measure.WARNED_PAIRS``).

@@ -15,6 +15,7 @@ from ..spool import SpooledList
 from .batch import RenderJob
 
 if TYPE_CHECKING:
+    from ..library.provenance import BatchProvenance
     from .project import Project
 
 
@@ -46,7 +47,9 @@ MANIFEST_PAIRS = 1000
 @dataclass(slots=True)
 class ReportResult:
     """One person's outcome; a batch keeps one per person, so it is kept small (slots, and
-    ``snippets``, ``variants`` and ``provenance`` shared between people who have the same)."""
+    ``snippets`` and ``variants`` shared between people who have the same). Its provenance is kept as
+    the library's state alone (``library``): the snippets' part follows from ``snippets`` and
+    ``variants`` (``BatchProvenance.snippets``), so ten thousand results do not each carry a copy."""
 
     row: int
     name: str
@@ -57,7 +60,9 @@ class ReportResult:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     variants: Mapping[str, int] = field(default_factory=dict)
-    provenance: dict[str, Any] | None = None  # library commit and snippet hashes (build only)
+    #: build only: (library commit, dirty) the report was built from; None: no provenance (failed, any
+    #: docxtpl template). With the batch's ``BatchProvenance`` this is the manifest's ``provenance``.
+    library: tuple[str | None, bool | None] | None = None
     chars: int | None = None  # Chinese characters in the body (build only), see similarity.count_chars
     change: str | None = None  # build only: created | updated | unchanged | protected | kept (see incremental)
     fingerprint: str | None = None  # build only: the inputs that shaped the report (see fingerprint)
@@ -66,7 +71,8 @@ class ReportResult:
     sketch: str | None = None  # build only: the near-copy sketch (see incremental.encode_sketch)
     stat: tuple[int, int] | None = None  # build only: (size, mtime_ns) of the file as written (see incremental)
 
-    def to_json(self, outdir: Path) -> dict[str, Any]:
+    def to_json(self, outdir: Path, provenance: BatchProvenance | None = None) -> dict[str, Any]:
+        """The report's entry in manifest.json (``provenance``: the batch's, for its ``provenance``)."""
         data = {
             "row": self.row,
             "name": self.name,
@@ -80,8 +86,9 @@ class ReportResult:
         }
         if self.chars is not None:
             data["chars"] = self.chars
-        if self.provenance is not None:
-            data["provenance"] = self.provenance
+        if self.library is not None and provenance is not None:
+            data["provenance"] = {"library_commit": self.library[0], "library_dirty": self.library[1],
+                                  "snippets": provenance.snippets(self.snippets, self.variants)}
         if self.change is not None:
             data["change"] = self.change
         if self.fingerprint is not None:
@@ -121,6 +128,8 @@ class BatchResult:
     strict_style: bool = False  # ``style: strict``: style findings are errors (exit code 1)
     summary: Path | None = None  # 汇总.xlsx (``summary_sheet``)
     dry_run: bool = False
+    #: The library's provenance of a build: with each result's ``library``, its entry's ``provenance``.
+    provenance: BatchProvenance | None = None
     #: Report files in the folder that this run's people do not have (see ``incremental.KEPT``):
     #: left alone, and still described by manifest.json.
     kept: list[str] = field(default_factory=list)
@@ -293,7 +302,7 @@ class _ManifestReports:
         for report in batch.reports:
             if tap is not None:
                 tap(report)
-            yield report.to_json(batch.outdir)
+            yield report.to_json(batch.outdir, batch.provenance)
         if batch.kept:
             from .incremental import carried_entries
 

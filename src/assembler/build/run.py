@@ -120,7 +120,7 @@ def run_batch(kind: BatchKind, rows: Iterable[PersonRow], outdir: Path,
             result = results.settle(outcome.job.tag)
             if outcome.error:
                 result.errors.append(outcome.error)
-                result.provenance = None
+                result.library = None
                 result.fingerprint = None
             else:
                 result.status = "written"
@@ -217,7 +217,7 @@ class _Assembled:
         result.file = self.outdir / decided.target
         result.change = decided.change
         result.fingerprint = decided.fingerprint
-        result.provenance = self.provenance.entry(included, variants)
+        result.library = (self.provenance.state.commit, self.provenance.state.dirty)
         if decided.change == PROTECTED:
             result.edited = self.outdir / str(decided.edited)
             result.warnings.append(Hinted(f"{decided.edited} 在生成后被修改过（手工编辑），未覆盖；新版本在 {decided.target}",
@@ -230,8 +230,7 @@ class _Assembled:
             if recorded is not None:
                 result.chars = recorded.chars
                 if recorded.commit is not None or recorded.dirty is not None:
-                    result.provenance = {**result.provenance, "library_commit": recorded.commit,
-                                         "library_dirty": recorded.dirty}
+                    result.library = (recorded.commit, recorded.dirty)
             return result, None
         whole: PersonPlan = pickle.loads(self.reuse.pickled(where))  # our own, pickled in the first pass
         give_variants(whole, chosen)
@@ -379,6 +378,7 @@ def build(
                            after=_Finish(outdir, measure), dry_run=dry_run)
         batch = BatchResult(outdir=outdir, reports=stored, warnings=list(people.warnings),
                             max_chars=project.rules.max_chars, kept=kind.kept, dry_run=dry_run,
+                            provenance=kind.provenance,
                             strict_style=style is not None and style.severity == "error")
         if dry_run:
             return batch

@@ -99,9 +99,9 @@ class BatchProvenance:
     """What every report of one build records, worked out once for the batch.
 
     Asking Git and hashing the snippet files happens here, once; per report only
-    the list of its snippets is put together (``entry`` for manifest.json,
-    ``properties`` for the .docx), so provenance adds no Git call or file read to
-    the per-person loop.
+    the list of its snippets is put together (``snippets`` for manifest.json, beside
+    ``ReportResult.library``; ``properties`` for the .docx), so provenance adds no Git
+    call or file read to the per-person loop.
     """
 
     state: LibraryState
@@ -136,10 +136,6 @@ class BatchProvenance:
             out.append(item)
         return out
 
-    def entry(self, ids: Iterable[str], variants: Mapping[str, int] | None = None) -> dict[str, object]:
-        """The report's ``provenance`` in manifest.json."""
-        return {"library_commit": self.state.commit, "library_dirty": self.state.dirty,
-                "snippets": self.snippets(ids, variants)}
 
     def properties(self, ids: Iterable[str], variants: Mapping[str, int] | None = None) -> dict[str, str]:
         """The custom document properties of the report (see the module docstring)."""

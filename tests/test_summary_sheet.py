@@ -142,3 +142,24 @@ def test_manifest_and_sheet_read_the_spooled_reports_once(mini, monkeypatch):
     assert (mini / "out" / "汇总.xlsx").read_bytes() == summary_bytes(batch.reports)
     manifest = json.loads((mini / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert [entry["name"] for entry in manifest["reports"]] == [row["姓名"] for row in sheet_rows(mini / "out" / "汇总.xlsx")]
+
+
+def test_the_committed_skeleton_is_what_openpyxl_makes():
+    """A build takes the workbook without its rows from a committed file (no openpyxl import per
+    build); it must stay what openpyxl makes of it, else run scripts/build_summary_skeleton.py. And a
+    sheet made from it opens in openpyxl with its header in bold, its widths and the frozen pane."""
+    import datetime as dt
+    import io
+
+    from assembler.build.summary_sheet import HEADERS, SKELETON, WIDTHS, openpyxl_skeleton, summary_bytes
+
+    assert SKELETON.read_bytes() == openpyxl_skeleton(), \
+        "src/assembler/data/summary-skeleton.xlsx is stale: run .venv/bin/python scripts/build_summary_skeleton.py"
+    moment = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC)
+    book = load_workbook(io.BytesIO(summary_bytes([], moment=moment)))
+    sheet = book.worksheets[0]
+    assert sheet.title == "汇总" and [cell.value for cell in sheet[1]] == list(HEADERS)
+    assert all(cell.font.bold for cell in sheet[1]) and sheet.freeze_panes == "A2"
+    assert [sheet.column_dimensions[letter].width for letter in "ABCDEFGH"] == list(WIDTHS)
+    assert book.properties.created == book.properties.modified == moment.replace(tzinfo=None)
+    assert book.properties.creator == "assembler"

@@ -6,7 +6,7 @@ or not at all (``output.atomic_write``), rows streamed into the sheet's zip entr
 ten thousand is never held as a sheet), and the same bytes for the same batch under
 ``SOURCE_DATE_EPOCH`` (the workbook's dates and every zip entry's time are that moment).
 
-openpyxl makes the package (styles, the header row, widths, the frozen pane); the people's rows
+openpyxl made the package (styles, the header row, widths, the frozen pane: ``SKELETON``); the people's rows
 are written here as the cells openpyxl's write-only mode writes (numbers, inline strings), since
 its per-cell machinery was a sixth of an unchanged rerun of ten thousand people. Unlike openpyxl, a
 text starting with ``=`` is written as text, never as a formula.
@@ -15,6 +15,7 @@ text starting with ``=`` is written as text, never as a formula.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import re
 import zipfile
@@ -71,18 +72,35 @@ class SummaryRows:
         self._file.close()
 
 
+#: The workbook without the people's rows, as ``openpyxl_skeleton`` makes it (committed, so that a
+#: build does not import openpyxl for a header row; tests/test_summary_sheet.py keeps the two equal:
+#: ``scripts/build_summary_skeleton.py`` writes it again).
+SKELETON = Path(__file__).resolve().parents[1] / "data" / "summary-skeleton.xlsx"
+
+
+@functools.cache
+def _skeleton() -> bytes:
+    return SKELETON.read_bytes()
+
+
 def summary_bytes(reports: Iterable[_Report], *, moment: _dt.datetime | None = None,
                   rows: Iterable[bytes] | None = None) -> bytes:
     """The workbook's bytes (see the module docstring); ``rows``: the people's rows made already
     (``SummaryRows.chunks``), instead of from ``reports``."""
+    aware = (moment or build_time()).astimezone(_dt.UTC)
+    return _fixed_times(_skeleton(), aware, _row_chunks(reports) if rows is None else rows)
+
+
+def openpyxl_skeleton() -> bytes:
+    """The workbook with its header row only, made by openpyxl: styles, the header in bold, widths,
+    the frozen pane (its dates are set again by ``_fixed_times``)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    aware = (moment or build_time()).astimezone(_dt.UTC)
     book = Workbook(write_only=True)
-    book.properties.created = book.properties.modified = aware.replace(tzinfo=None)  # openpyxl: naive UTC
+    book.properties.created = book.properties.modified = _dt.datetime(2000, 1, 1)  # openpyxl: naive UTC
     book.properties.creator = "assembler"
     sheet = book.create_sheet("汇总")
     for index, width in enumerate(WIDTHS, start=1):
@@ -97,7 +115,7 @@ def summary_bytes(reports: Iterable[_Report], *, moment: _dt.datetime | None = N
     sheet.append(header)
     buffer = io.BytesIO()
     book.save(buffer)
-    return _fixed_times(buffer.getvalue(), aware, _row_chunks(reports) if rows is None else rows)
+    return _fixed_times(buffer.getvalue(), _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC))
 
 
 def row_values(report: _Report) -> list[str | int | None]:

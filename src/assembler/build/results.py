@@ -13,6 +13,7 @@ from ..errors import EXIT_OK, EXIT_PARTIAL, PersonError
 from ..library.similarity import SimilarPair
 from ..spool import SpooledList
 from .batch import RenderJob
+from .variants import Variants
 
 if TYPE_CHECKING:
     from ..library.provenance import BatchProvenance
@@ -71,8 +72,17 @@ class ReportResult:
     sketch: str | None = None  # build only: the near-copy sketch (see incremental.encode_sketch)
     stat: tuple[int, int] | None = None  # build only: (size, mtime_ns) of the file as written (see incremental)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its fields, paths as text: a batch stores each result on disk and reads it back,
+        and rebuilding a path from its pickled parts, or a slotted dataclass from its state, cost more
+        than the rest of the result together."""
+        return _restored, (self.row, self.name, self.status, _text(self.file), _text(self.pdf), self.snippets,
+                           self.warnings, self.errors, self.variants, self.library, self.chars, self.change,
+                           self.fingerprint, self.sha256, _text(self.edited), self.sketch, self.stat)
+
     def to_json(self, outdir: Path, provenance: BatchProvenance | None = None) -> dict[str, Any]:
         """The report's entry in manifest.json (``provenance``: the batch's, for its ``provenance``)."""
+        variants = self.variants.as_dict() if isinstance(self.variants, Variants) else dict(self.variants)
         data = {
             "row": self.row,
             "name": self.name,
@@ -80,7 +90,7 @@ class ReportResult:
             "file": self.file.name if self.file else None,
             "pdf": self.pdf.name if self.pdf else None,
             "snippets": self.snippets,
-            "variants": dict(self.variants),
+            "variants": variants,
             "warnings": self.warnings,
             "errors": self.errors,
         }
@@ -88,7 +98,7 @@ class ReportResult:
             data["chars"] = self.chars
         if self.library is not None and provenance is not None:
             data["provenance"] = {"library_commit": self.library[0], "library_dirty": self.library[1],
-                                  "snippets": provenance.snippets(self.snippets, self.variants)}
+                                  "snippets": provenance.snippets(self.snippets, variants)}
         if self.change is not None:
             data["change"] = self.change
         if self.fingerprint is not None:
@@ -107,6 +117,18 @@ class ReportResult:
         where = PersonError("", file=people, row=self.row).location
         return ([f"警告：{where}: {self.name}：{warning}" for warning in self.warnings]
                 + [f"错误：{where}: {self.name}：{error}" for error in self.errors])
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _restored(row: int, name: str, status: str, file: str | None, pdf: str | None, *rest: Any) -> ReportResult:
+    result = ReportResult(row, name, status, None if file is None else Path(file), None if pdf is None else Path(pdf),
+                          *rest)
+    if result.edited is not None:
+        result.edited = Path(result.edited)
+    return result
 
 
 @dataclass

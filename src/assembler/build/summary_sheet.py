@@ -136,7 +136,16 @@ def row_values(report: _Report) -> list[str | int | None]:
 
 #: What an XML 1.0 text cannot hold (clean_text has taken them out of the people's own texts already).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_MARKUP = re.compile("[&<>\r]")
+
+
+def _escaped(text: str) -> str:
+    """``&``, ``<``, ``>`` and a carriage return as openpyxl escapes them (most cells have none:
+    one search, not a ``translate`` over every character)."""
+    if _MARKUP.search(text) is None:
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
 _COLUMNS = "ABCDEFGH"
 
 
@@ -151,7 +160,7 @@ def _row_xml(number: int, values: Iterable[str | int | None]) -> str:
             continue
         text = _NOT_XML.sub("", value) if _NOT_XML.search(value) else value
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>')
+        cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t{space}>{_escaped(text)}</t></is></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 

@@ -87,5 +87,9 @@ class Variants(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._pairs)
 
+    def as_dict(self) -> dict[str, int]:
+        """A plain dict of the same (``dict(variants)`` asks ``__getitem__`` once per key, each a scan)."""
+        return dict(self._pairs)
+
     def __repr__(self) -> str:
         return f"Variants({dict(self._pairs)!r})"

@@ -47,6 +47,7 @@ import heapq
 import math
 import zlib
 from array import array
+from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -560,21 +561,30 @@ class _Search:
         earlier = band * rows  # bins of the bands before this one
         block = b"".join([fingerprints[i * K:(i + 1) * K] for i in run])
         length = len(run)
+        # ``find(involving=)``: a member not involved meets only the involved ones in its window, in
+        # the same order (their fingerprints side by side, so still one comparison per member)
+        marked = [position for position, i in enumerate(run) if focus[i]] if focus is not None else []
+        marked_block = b"".join([block[position * K:(position + 1) * K] for position in marked])
         for position in range(length - 1):
             count = min(window, length - 1 - position)
+            a = run[position]
+            partners: list[int] | None = None
+            if focus is None or focus[a]:
+                others = block[(position + 1) * K:(position + 1 + count) * K]
+            else:
+                low, high = bisect_right(marked, position), bisect_right(marked, position + count)
+                if low == high:
+                    continue
+                others, partners, count = marked_block[low * K:high * K], marked[low:high], high - low
             own = block[position * K:(position + 1) * K]
-            others = block[(position + 1) * K:(position + 1 + count) * K]
             xor = (int.from_bytes(others, "little") ^ int.from_bytes(own * count, "little")).to_bytes(count * K, "little")
             equal = bytes(map(xor.count, repeat(0), range(0, count * K, K), range(K, count * K + 1, K)))
             if max(equal) < first:
                 continue
-            a = run[position]
             for offset, matches in enumerate(equal):
                 if matches < first:
                     continue
-                b = run[position + 1 + offset]
-                if focus is not None and not (focus[a] or focus[b]):
-                    continue
+                b = run[position + 1 + offset if partners is None else partners[offset]]
                 if not self._consider(a, b, matches, xor, offset * K, earlier, heap, capacity, budget):
                     return False
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import pickle
 
 from assembler.build.fingerprint import canonical
 from assembler.build.plancache import row_key
@@ -76,7 +77,7 @@ def test_the_cache_keeps_each_plan_whole_beside_its_summary(tmp_path):
     finally:
         cache.close()
     data = (out / CACHE).read_bytes()
-    (out / CACHE).write_bytes(data.replace(b"assembler-plans/5\n", b"assembler-plans/4\n", 1))
+    (out / CACHE).write_bytes(data.replace(b"assembler-plans/6\n", b"assembler-plans/5\n", 1))
     assert len(PlanCache(out, key)) == 0
 
 
@@ -124,3 +125,86 @@ def test_the_cache_is_rewritten_only_when_a_plan_changed(tmp_path):
     data = (out / CACHE).read_bytes()
     assert len(data) != len(before) or data != before
     assert os.stat(out / CACHE).st_mode & 0o777 == first.st_mode & 0o777
+
+
+def _planted_cache(out, key: bytes, rows: list[bytes], marker) -> None:
+    """A plan cache as someone else with write access to the shared folder could leave it: the right
+    header and row keys, and records whose pickles would run a command when unpickled."""
+    import struct
+
+    from assembler.build.plancache import _MAGIC, CACHE
+
+    class Payload:
+        def __reduce__(self):
+            import os
+
+            return (os.system, (f"touch {marker}",))
+
+    evil = pickle.dumps(Payload())
+    records = b"".join(struct.pack("<II32s16s16s", len(evil), len(evil), row, b"\0" * 16, b"\0" * 16) + evil + evil
+                       for row in rows)
+    (out / CACHE).write_bytes(_MAGIC + key + records)
+
+
+def test_a_plan_cache_this_user_did_not_write_is_never_unpickled(tmp_path, monkeypatch):
+    """The output folder is shared: a cache with the right keys but not this user's keyed hashes (a
+    colleague's, or planted) is planned over, and its pickles never run; the reports are as before."""
+    import shutil
+    from pathlib import Path
+
+    from assembler import pipeline
+    from assembler.build import plancache, run
+    from assembler.build.plan import stream_people, type_common
+    from assembler.build.plancache import project_key
+
+    mini = tmp_path / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", mini)
+    project = pipeline.load_project(mini / "rules.yaml", mini / "checklist.md")
+    out = tmp_path / "out"
+    first = pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    table = stream_people(project, mini / "people.yaml").table
+    key = project_key(project, type_common({}, project.specs, source="-"), table.headers, Path(table.path).resolve())
+    marker = tmp_path / "pwned"
+    _planted_cache(out, key, [row_key(key, row) for row in table.rows], marker)
+    planned: list[int] = []
+    real_plan_row = run.plan_row
+
+    def counting(project, people, row, common):
+        planned.append(row.row)
+        return real_plan_row(project, people, row, common)
+
+    monkeypatch.setattr(run, "plan_row", counting)
+    again = pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    assert not marker.exists()
+    assert len(planned) == 3  # every row planned again, none taken from the planted cache
+    assert again.changes()["unchanged"] == first.changes()["created"] == 3
+    # a cache written under another secret (a colleague's build into the same folder) is planned over too
+    monkeypatch.setattr(plancache, "secret", lambda: bytes(range(32)))
+    pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    planned.clear()
+    monkeypatch.setattr(plancache, "secret", lambda: bytes(range(1, 33)))
+    pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    assert len(planned) == 3
+    planned.clear()
+    pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    assert planned == []  # its own cache: taken
+
+
+def test_the_secret_is_kept_in_the_users_configuration_readable_by_them_alone(tmp_path, monkeypatch):
+    from assembler.build import plancache
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    plancache.secret.cache_clear()
+    try:
+        made = plancache.secret()
+        path = tmp_path / "config" / "assembler" / "plan-cache.key"
+        assert made is not None and len(made) == 32 and path.read_bytes() == made
+        assert path.stat().st_mode & 0o777 == 0o600
+        plancache.secret.cache_clear()
+        assert plancache.secret() == made  # read again, not made anew
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "file"))
+        (tmp_path / "file").write_text("not a folder")
+        plancache.secret.cache_clear()
+        assert plancache.secret() is None  # nowhere to keep it: no cache is trusted
+    finally:
+        plancache.secret.cache_clear()

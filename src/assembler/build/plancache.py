@@ -8,13 +8,19 @@ the people file's columns) and on their own row, so it is cached under a key of 
 an unchanged row of an unchanged project takes its plan from the cache (one unpickle);
 anything else is planned afresh. The cache lives in the output folder (``CACHE``):
 a header with the project key, then one record per row (sizes, key, pickled summary, pickled
-plan); opening it reads only the record headers, a row reads its summary, and a report rendered
-its plan. It is rewritten after each build, and never
+plan, and a keyed hash of each); opening it reads only the record headers, a row reads its
+summary, and a report rendered its plan.
+
+The output folder is often shared, and unpickling runs code: so nothing in the cache is unpickled
+unless its keyed hash (BLAKE2b under a secret kept in the user's own configuration folder,
+``secret``) says this user's build wrote it. A cache written by a colleague, or planted, is only
+planned over, like a missing one. It is rewritten after each build, and never
 trusted beyond its key: a missing, old or damaged cache only means planning again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -31,9 +37,46 @@ from .. import __version__
 from .fingerprint import canonical, text_digest
 
 CACHE = ".assembler-plans"
-_MAGIC = b"assembler-plans/5\n"  # 3: ``row_key`` of strings; 4: summary and plan pickled apart; 5: values digest
-#: a record's header: the sizes of its pickled summary and plan, and its row key
-_RECORD = struct.Struct("<II32s")
+_MAGIC = b"assembler-plans/6\n"  # 4: summary and plan pickled apart; 5: values digest; 6: keyed hashes
+#: a record's header: the sizes of its pickled summary and plan, its row key, and their keyed hashes
+_RECORD = struct.Struct("<II32s16s16s")
+#: The secret the cache's records are hashed with: in the user's configuration folder, not the output folder.
+SECRET = Path("assembler") / "plan-cache.key"
+
+
+@functools.cache
+def secret() -> bytes | None:
+    """This user's secret for the plan cache (made once, readable by them alone); ``None`` when there
+    is nowhere to keep it (then no cache is trusted, and every row is planned)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or (os.path.join(os.environ["HOME"], ".config")
+                                                   if os.environ.get("HOME") else "")
+    if not base:
+        return None
+    path = Path(base) / SECRET
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if len(data) == 32:
+        return data
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made meanwhile by another build
+        data = path.read_bytes() if path.is_file() else b""
+        return data if len(data) == 32 else None
+    except OSError:
+        return None
+    data = os.urandom(32)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    return data
+
+
+def _mac(key: bytes, row: bytes, data: bytes) -> bytes:
+    return hashlib.blake2b(row + data, key=key, digest_size=16).digest()
 
 
 def _read(path: Path | None) -> bytes:
@@ -133,12 +176,17 @@ OLD, NEW = 0, 1
 
 class PlanCache:
     """The last build's plans (read side). A record's summary is read and unpickled on its own
-    (``summary``); its plan stays in the file until a report is rendered (``plan_bytes``)."""
+    (``summary``); its plan stays in the file until a report is rendered (``plan_bytes``). Neither
+    is unpickled unless its keyed hash is this user's (see the module docstring)."""
 
     def __init__(self, outdir: Path, key: bytes) -> None:
-        #: row key -> (offset of the record's header, summary size, plan size)
-        self._offsets: dict[bytes, tuple[int, int, int]] = {}
+        #: row key -> (offset of the record's header, summary size, plan size, summary hash, plan hash)
+        self._offsets: dict[bytes, tuple[int, int, int, bytes, bytes]] = {}
+        self._plans: dict[int, tuple[bytes, bytes]] = {}  # a plan's offset -> (row key, keyed hash)
         self._file: IO[bytes] | None = None
+        self._secret = secret()
+        if self._secret is None:
+            return
         try:
             handle = open(Path(outdir) / CACHE, "rb")  # noqa: SIM115 - closed by close()
         except OSError:
@@ -150,8 +198,8 @@ class PlanCache:
         while header := handle.read(_RECORD.size):
             if len(header) < _RECORD.size:
                 break
-            summary_size, plan_size, record = _RECORD.unpack(header)
-            self._offsets[record] = (position, summary_size, plan_size)
+            summary_size, plan_size, record, summary_mac, plan_mac = _RECORD.unpack(header)
+            self._offsets[record] = (position, summary_size, plan_size, summary_mac, plan_mac)
             position = handle.seek(summary_size + plan_size, 1)
         self._file = handle
 
@@ -159,28 +207,42 @@ class PlanCache:
         return len(self._offsets)
 
     def summary(self, key: bytes) -> tuple[PlanSummary, PlanRef] | None:
-        """The row's plan summary and where its whole plan is, or ``None`` (not kept, or damaged)."""
+        """The row's plan summary and where its whole plan is, or ``None`` (not kept, not this
+        user's, or damaged)."""
         found = self._offsets.get(key)
-        if found is None or self._file is None:
+        if found is None or self._file is None or self._secret is None:
             return None
-        header, summary_size, plan_size = found
+        header, summary_size, plan_size, summary_mac, plan_mac = found
         data = os.pread(self._file.fileno(), summary_size, header + _RECORD.size)
+        if len(data) != summary_size or _mac(self._secret, key, data) != summary_mac:
+            return None
         try:
-            summary = pickle.loads(data)  # our own file, written by the build before
+            summary = pickle.loads(data)  # this user's build wrote it (the keyed hash)
         except Exception:  # noqa: BLE001 - a damaged record: plan the row again
             return None
-        if len(data) != summary_size or not isinstance(summary, PlanSummary):
+        if not isinstance(summary, PlanSummary):
             return None
-        return summary, (OLD, header + _RECORD.size + summary_size, plan_size)
+        offset = header + _RECORD.size + summary_size
+        self._plans[offset] = (key, plan_mac)
+        return summary, (OLD, offset, plan_size)
 
     def plan_bytes(self, offset: int, size: int) -> bytes:
-        assert self._file is not None  # an offset is given out only when the file is open
-        return os.pread(self._file.fileno(), size, offset)
+        """A plan whose summary ``summary`` gave, checked against its keyed hash before anyone unpickles it."""
+        from ..errors import InputError
+
+        assert self._file is not None and self._secret is not None  # an offset is given out only then
+        data = os.pread(self._file.fileno(), size, offset)
+        row, expected = self._plans[offset]
+        if _mac(self._secret, row, data) != expected:  # written over in place while this build ran
+            raise InputError(f"{CACHE} 在生成过程中被改动过；请确认没有别人同时在这个目录生成，然后重新运行",
+                             file=Path(self._file.name) if isinstance(self._file.name, str) else None)
+        return data
 
     def record(self, key: bytes) -> bytes:
         """A record whole, header included, for this build's cache to take as it is."""
-        header, summary_size, plan_size = self._offsets[key]
-        return self.plan_bytes(header, _RECORD.size + summary_size + plan_size)
+        header, summary_size, plan_size, _, _ = self._offsets[key]
+        assert self._file is not None
+        return os.pread(self._file.fileno(), _RECORD.size + summary_size + plan_size, header)
 
     def get(self, key: bytes) -> Any:
         """The plan itself (unpickled), or ``None``."""
@@ -204,6 +266,7 @@ class PlanCacheWriter:
     def __init__(self, key: bytes, last: PlanCache) -> None:
         self._key = key
         self._last = last
+        self._secret = secret()
         self._file = tempfile.TemporaryFile(prefix="assembler-plans-")
         self._position = 0
         #: per row in order: the key of a record taken from the last cache, or (offset, size) of a new one
@@ -217,7 +280,8 @@ class PlanCacheWriter:
     def add(self, key: bytes, summary: PlanSummary, pickled: bytes) -> PlanRef:
         """A plan made now (``planned``); returns where its whole plan is."""
         head = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
-        record = _RECORD.pack(len(head), len(pickled), key) + head + pickled
+        macs = (_mac(self._secret, key, head), _mac(self._secret, key, pickled)) if self._secret else (b"", b"")
+        record = _RECORD.pack(len(head), len(pickled), key, *macs) + head + pickled
         self._file.write(record)
         self._rows.append((self._position, len(record)))
         self._position += len(record)
@@ -234,6 +298,8 @@ class PlanCacheWriter:
         planning."""
         from ..output import atomic_write_chunks
 
+        if self._secret is None:
+            return  # nothing it wrote would be trusted
         if not self._new and len(self._rows) == len(self._last) and len(set(self._rows)) == len(self._rows):
             return
 

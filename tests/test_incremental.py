@@ -392,3 +392,34 @@ def test_a_same_size_edit_is_seen_though_hashes_are_skipped_by_size_and_mtime(li
     batch = build(lib, out)
     assert changes(batch)["protected"] == ["人员01"] and len(hashed) == 1  # only the edited file was read
     assert target.read_bytes() == bytes(data)
+
+
+def test_a_report_left_as_it_was_still_says_what_its_text_checks_found(lib, tmp_path):
+    """A report's placeholder warning, found in its text when it was written, is said again by a
+    rerun that leaves the report alone (kept in the manifest's ``text_checks``), in the results, the
+    manifest and 汇总.xlsx; and it goes once the report is written without the placeholder."""
+    from openpyxl import load_workbook
+
+    people_file(lib, 3, {0: {"网格村": "某某村"}})
+    out = tmp_path / "out"
+    first = build(lib, out)
+    [marked] = [report for report in first.reports if any("占位符" in w for w in report.warnings)]
+    assert marked.name == "人员00"
+    again = build(lib, out)
+    assert again.changes()["unchanged"] == 3
+    report = next(r for r in again.reports if r.name == "人员00")
+    assert report.status == "skipped" and [w for w in report.warnings if "占位符" in w] == \
+        [w for w in marked.warnings if "占位符" in w]
+    assert not any("占位符" in w for r in again.reports if r.name != "人员00" for w in r.warnings)
+    entry = next(e for e in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
+                 if e["name"] == "人员00")
+    assert any("某某" in w for w in entry["text_checks"]["warnings"]) and entry["text_checks"]["style_errors"] is False
+    sheet = load_workbook(out / "汇总.xlsx").worksheets[0]
+    assert "占位符" in str(next(row for row in sheet.iter_rows(values_only=True) if row[1] == "人员00")[5])
+    (out / ".assembler-index").unlink()  # the same from the manifest itself
+    third = build(lib, out)
+    assert any("占位符" in w for w in next(r for r in third.reports if r.name == "人员00").warnings)
+    people_file(lib, 3, {0: {"网格村": "东村"}})
+    fixed = build(lib, out)
+    report = next(r for r in fixed.reports if r.name == "人员00")
+    assert report.change == "updated" and not any("占位符" in w for w in report.warnings)

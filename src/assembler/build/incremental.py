@@ -60,6 +60,7 @@ class Recorded:
     dirty: bool | None = None
     sketch: bytes | None = None  # the near-copy sketch (``nearcopies.Sketch``: size, then values)
     stat: tuple[int, int] | None = None  # (size, mtime_ns) of the file as written: see ``decide``
+    checks: Any = None  # what its text's checks found when written (``results.TextChecks``), if anything
 
 
 def _raw(hex_digest: Any) -> bytes | None:
@@ -92,14 +93,17 @@ class ReportIndex:
         return iter(self._records)
 
     def add(self, name: str, fingerprint: Any, sha256: Any, *, chars: Any = None, commit: Any = None,
-            dirty: Any = None, sketch: Any = None, size: Any = None, mtime_ns: Any = None) -> None:
+            dirty: Any = None, sketch: Any = None, size: Any = None, mtime_ns: Any = None, checks: Any = None) -> None:
         fp, digest = _raw(fingerprint), _raw(sha256)
         if fp is None or digest is None:
             return
         commit = self._strings.setdefault(commit, commit) if isinstance(commit, str) else None
         stat = (size, mtime_ns) if type(size) is int and type(mtime_ns) is int else None
+        from .results import TextChecks
+
         record = Recorded(fp, digest, chars if isinstance(chars, int) else None, commit,
-                          dirty if isinstance(dirty, bool) else None, decode_sketch(sketch), stat)
+                          dirty if isinstance(dirty, bool) else None, decode_sketch(sketch), stat,
+                          TextChecks.from_manifest(checks) if checks is not None else None)
         self._records.setdefault(name, []).append(record)
 
     def digest_by_stat(self, name: str, stat: tuple[int, int]) -> str | None:
@@ -131,11 +135,11 @@ class ReportIndex:
             index.head, rows = kept
         else:
             rows = (index_row(entry) for entry in manifest_reports(outdir / MANIFEST))
-        for name, fingerprint, sha256, chars, sketch, size, mtime_ns, status, change, commit, dirty in rows:
+        for name, fingerprint, sha256, chars, sketch, size, mtime_ns, status, change, checks, commit, dirty in rows:
             if not isinstance(name, str):
                 continue
             index.add(name, fingerprint, sha256, chars=chars, commit=commit, dirty=dirty, sketch=sketch,
-                      size=size, mtime_ns=mtime_ns)
+                      size=size, mtime_ns=mtime_ns, checks=checks)
             if name in index:
                 index.in_manifest.add(name)
             if status != "failed" and change != KEPT:

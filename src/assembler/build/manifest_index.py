@@ -1,7 +1,8 @@
 """What a rerun reads of manifest.json, kept beside it in a form read at once (``INDEX``).
 
 A rerun needs of each report's entry only a few fields (its file, fingerprint, digest, size and
-mtime, body length and near-copy sketch, library commit, status and change), and of the rest
+mtime, body length and near-copy sketch, what the checks of its text found, library commit,
+status and change), and of the rest
 of the manifest only its head (``incremental.manifest_head``: the near-copy pairs …). Streaming
 the tens of megabytes of a 10,000-report manifest for them was a tenth of an unchanged rerun;
 this file holds just them, one JSON line per report, and is read in a few hundredths of a second.
@@ -21,9 +22,9 @@ from typing import Any
 import orjson
 
 INDEX = ".assembler-index"
-_MAGIC = b"assembler-index/1\n"
+_MAGIC = b"assembler-index/2\n"  # 2: text_checks
 #: The fields of a manifest entry kept, in this order; the provenance's commit and dirty flag follow.
-FIELDS = ("file", "fingerprint", "sha256", "chars", "sketch", "size", "mtime_ns", "status", "change")
+FIELDS = ("file", "fingerprint", "sha256", "chars", "sketch", "size", "mtime_ns", "status", "change", "text_checks")
 
 
 def _stamp(manifest: Path) -> list[int] | None:

@@ -20,7 +20,7 @@ from ..ooxml.properties import Stamper
 from ..style import StyleSettings
 from ..style.report import check_report
 from .body_checks import short_body_warning
-from .results import MANIFEST_PAIRS, BatchResult, ReportResult
+from .results import MANIFEST_PAIRS, BatchResult, ReportResult, TextChecks
 
 if TYPE_CHECKING:
     from ..library.nearcopies import NearCopies, Sketch
@@ -44,6 +44,8 @@ def note_measure(result: ReportResult, measured: Measured, rules: Rules, near: N
         return
     result.warnings.extend(measure.warnings)
     (result.errors if measure.style_errors else result.warnings).extend(measure.style)
+    if measure.warnings or measure.style:
+        result.text_checks = TextChecks(measure.warnings, measure.style, measure.style_errors)
     result.chars = measure.chars
     for warning in (length_warning(measure.chars, rules.max_chars),
                     short_body_warning(measure.chars, rules.min_body_chars)):

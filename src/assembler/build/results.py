@@ -45,6 +45,27 @@ def write_records(batch: BatchResult, data: dict[str, Any]) -> None:
 MANIFEST_PAIRS = 1000
 
 
+@dataclass(frozen=True, slots=True)
+class TextChecks:
+    """What the checks of a report's text found when it was written: the report checks' warnings
+    (placeholders, a missing signature), the house style findings, and whether those are errors."""
+
+    warnings: tuple[str, ...] = ()
+    style: tuple[str, ...] = ()
+    style_errors: bool = False
+
+    @classmethod
+    def from_manifest(cls, value: Any) -> TextChecks | None:
+        """From an entry's ``text_checks`` (``None`` for anything else)."""
+        if not isinstance(value, dict):
+            return None
+        warnings, style = value.get("warnings"), value.get("style")
+        if not (isinstance(warnings, list) and isinstance(style, list)
+                and all(isinstance(item, str) for item in [*warnings, *style])):
+            return None
+        return cls(tuple(warnings), tuple(style), value.get("style_errors") is True)
+
+
 @dataclass(slots=True)
 class ReportResult:
     """One person's outcome; a batch keeps one per person, so it is kept small (slots, and
@@ -71,6 +92,9 @@ class ReportResult:
     edited: Path | None = None  # protected: the file edited by hand, left alone beside ``file``
     sketch: str | None = None  # build only: the near-copy sketch (see incremental.encode_sketch)
     stat: tuple[int, int] | None = None  # build only: (size, mtime_ns) of the file as written (see incremental)
+    #: build only: what the checks of the report's text found when it was written (``TextChecks``), kept
+    #: in the manifest so that a rerun that leaves the report says it again
+    text_checks: TextChecks | None = None
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickled as its fields, paths as text: a batch stores each result on disk and reads it back,
@@ -78,7 +102,8 @@ class ReportResult:
         than the rest of the result together."""
         return _restored, (self.row, self.name, self.status, _text(self.file), _text(self.pdf), self.snippets,
                            self.warnings, self.errors, self.variants, self.library, self.chars, self.change,
-                           self.fingerprint, self.sha256, _text(self.edited), self.sketch, self.stat)
+                           self.fingerprint, self.sha256, _text(self.edited), self.sketch, self.stat,
+                           self.text_checks)
 
     def to_json(self, outdir: Path, provenance: BatchProvenance | None = None) -> dict[str, Any]:
         """The report's entry in manifest.json (``provenance``: the batch's, for its ``provenance``)."""
@@ -110,6 +135,9 @@ class ReportResult:
             data["edited"] = self.edited.name
         if self.sketch is not None:
             data["sketch"] = self.sketch
+        if self.text_checks is not None:
+            data["text_checks"] = {"warnings": list(self.text_checks.warnings), "style": list(self.text_checks.style),
+                                   "style_errors": self.text_checks.style_errors}
         return data
 
     def messages(self, people: Path | str | None) -> list[str]:
@@ -211,7 +239,8 @@ class BatchResult:
     @property
     def style_errors(self) -> bool:
         """``style: strict`` and some report broke a house style rule (written all the same)."""
-        return self.strict_style and any(report.errors for report in self.reports if report.status == "written")
+        return self.strict_style and any(report.errors for report in self.reports
+                                         if report.status in ("written", "skipped"))  # skipped: found when written
 
 
 def _count(statuses: dict[str, int], changes: dict[str, int], report: ReportResult) -> None:

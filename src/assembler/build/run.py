@@ -48,7 +48,7 @@ from .plan import People, PersonPlan, give_variants, person_name, plan_row, stre
 from .plancache import NEW, PlanCache, PlanCacheWriter, PlanRef, PlanSummary, planned, project_key, row_key
 from .project import Project
 from .render import PreparedTemplate
-from .results import BatchResult, JobQueue, ReportResult, Results, manifest_data, write_records
+from .results import BatchResult, JobQueue, ReportResult, Results, TextChecks, manifest_data, write_records
 from .variants import VariantDealer, Variants
 
 if TYPE_CHECKING:
@@ -248,8 +248,11 @@ class _Assembled:
             note_measure(result, self.skipped_measures.pop(position), self.project.rules, self.near)
         elif result.status == "skipped" and result.chars is not None:  # as the manifest recorded it
             decided = self.decisions[position]
-            raw = decided.recorded.sketch if decided is not None and decided.recorded is not None else None
-            note_measure(result, (ReportMeasure(result.chars, sketch_of(raw)), None),
+            recorded = decided.recorded if decided is not None else None
+            raw = recorded.sketch if recorded is not None else None
+            checks = recorded.checks if recorded is not None and recorded.checks is not None else TextChecks()
+            note_measure(result, (ReportMeasure(result.chars, sketch_of(raw), checks.warnings, checks.style,
+                                                checks.style_errors), None),
                          self.project.rules, self.near)
 
 

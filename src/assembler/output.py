@@ -20,7 +20,7 @@ from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 from typing import Any
 
-import orjson
+from .jsonfast import dumps_indented
 
 TEMP_PREFIX = ".~assembler-"
 TEMP_SUFFIX = ".tmp"
@@ -166,23 +166,18 @@ def _manifest_chunks(data: dict[str, Any]) -> Iterable[bytes]:
     yield encode(tail)
 
 
-#: orjson's options for a report entry: json.dumps(indent=2)'s layout; dataclasses and dates go to ``str``
-#: as json's ``default=str`` sends them (orjson would spell them out itself).
-_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-
-
 def _entry_bytes(report: Any) -> bytes:
     """One report's entry in ``reports``, indented under it, in UTF-8.
 
-    Why orjson: an entry is a few kilobytes (its provenance lists every snippet), and writing ten
-    thousand was most of an unchanged rerun; orjson writes json.dumps(indent=2)'s bytes for what an
-    entry holds (strings, ints, lists, maps, null, booleans) about six times as fast as the
+    Why orjson (``jsonfast``): an entry is a few kilobytes (its provenance lists every snippet), and
+    writing ten thousand was most of an unchanged rerun; orjson writes json.dumps(indent=2)'s bytes for
+    what an entry holds (strings, ints, lists, maps, null, booleans) about six times as fast as the
     hand-indented encoder. A value orjson refuses (a lone surrogate, an int past 64 bits, a key that
-    is not a string) takes the encoder that matches json.dumps everywhere (``indented_json``).
-    Floats, which no entry of ours holds, would be spelled orjson's way (``1e16``, not ``1e+16``)."""
-    try:
-        data = orjson.dumps(report, default=str, option=_ORJSON_OPTIONS)
-    except orjson.JSONEncodeError:
+    is not a string), or no orjson (LibreOffice's Python), takes the encoder that matches json.dumps
+    everywhere (``indented_json``). Floats, which no entry of ours holds, would be spelled orjson's
+    way (``1e16``, not ``1e+16``)."""
+    data = dumps_indented(report)
+    if data is None:
         return _LONE_SURROGATE.sub("\ufffd", indented_json(report, "\n    ")).encode("utf-8")
     return data.replace(b"\n", b"\n    ")  # a string's newline is written \n: only the layout's are raw
 

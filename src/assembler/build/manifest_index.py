@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
+from .. import jsonfast
 
 INDEX = ".assembler-index"
 _MAGIC = b"assembler-index/2\n"  # 2: text_checks
@@ -55,8 +55,8 @@ class IndexWriter:
         for entry in entries:
             if self._ok:
                 try:
-                    self._file.write(orjson.dumps(index_row(entry)) + b"\n")
-                except (orjson.JSONEncodeError, TypeError):
+                    self._file.write(jsonfast.dumps(index_row(entry)) + b"\n")
+                except jsonfast.Refused:
                     self._ok = False  # a value orjson refuses (a lone surrogate): the manifest will do
             yield entry
 
@@ -67,8 +67,8 @@ class IndexWriter:
         target = Path(outdir) / INDEX
         stamp = _stamp(manifest)
         try:
-            header = orjson.dumps({"manifest": stamp, "head": head}, default=str) if self._ok and stamp else None
-        except (orjson.JSONEncodeError, TypeError):
+            header = jsonfast.dumps({"manifest": stamp, "head": head}) if self._ok and stamp else None
+        except jsonfast.Refused:
             header = None
         try:
             if header is None:
@@ -90,11 +90,11 @@ def read_index(outdir: Path, manifest: Path) -> tuple[dict[str, Any], list[list[
         with open(Path(outdir) / INDEX, "rb") as handle:
             if handle.readline() != _MAGIC:
                 return None
-            header = orjson.loads(handle.readline())
+            header = jsonfast.loads(handle.readline())
             if not isinstance(header, dict) or header.get("manifest") != _stamp(manifest):
                 return None
-            rows = [orjson.loads(line) for line in handle]
-    except (OSError, orjson.JSONDecodeError):
+            rows = [jsonfast.loads(line) for line in handle]
+    except (OSError, TypeError, ValueError):  # ValueError: json's, orjson's JSONDecodeError too
         return None
     head = header.get("head")
     width = len(FIELDS) + 2

@@ -126,15 +126,26 @@ class ReportIndex:
         """The folder's manifest and journal; missing or unreadable ones count as empty. The manifest
         is read from the index kept beside it when that is still its own (``manifest_index``), else
         streamed."""
-        from .manifest_index import index_row, read_index
+        from .manifest_index import BrokenIndex, index_row, read_index
 
-        index = cls()
-        rows: Iterable[list[Any]]
         kept = read_index(outdir, outdir / MANIFEST)
+        index = None
         if kept is not None:
-            index.head, rows = kept
-        else:
-            rows = (index_row(entry) for entry in manifest_reports(outdir / MANIFEST))
+            try:
+                index = cls._from_rows(kept[1])
+                index.head = kept[0]
+            except BrokenIndex:
+                index = None
+        if index is None:
+            index = cls._from_rows(index_row(entry) for entry in manifest_reports(outdir / MANIFEST))
+            index.head = manifest_head(outdir / MANIFEST)
+        for line in journal_lines(outdir):
+            index.add(str(line.get("file")), line.get("fingerprint"), line.get("sha256"))
+        return index
+
+    @classmethod
+    def _from_rows(cls, rows: Iterable[list[Any]]) -> ReportIndex:
+        index = cls()
         for name, fingerprint, sha256, chars, sketch, size, mtime_ns, status, change, checks, commit, dirty in rows:
             if not isinstance(name, str):
                 continue
@@ -144,10 +155,6 @@ class ReportIndex:
                 index.in_manifest.add(name)
             if status != "failed" and change != KEPT:
                 index.compared.add(name)
-        if kept is None:
-            index.head = manifest_head(outdir / MANIFEST)
-        for line in journal_lines(outdir):
-            index.add(str(line.get("file")), line.get("fingerprint"), line.get("sha256"))
         return index
 
 

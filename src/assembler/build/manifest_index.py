@@ -17,7 +17,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .. import jsonfast
 
@@ -84,21 +84,39 @@ class IndexWriter:
         self._file.close()
 
 
-def read_index(outdir: Path, manifest: Path) -> tuple[dict[str, Any], list[list[Any]]] | None:
-    """The head and rows kept beside ``manifest``, if it is still the file they were taken from."""
-    try:
-        with open(Path(outdir) / INDEX, "rb") as handle:
-            if handle.readline() != _MAGIC:
-                return None
-            header = jsonfast.loads(handle.readline())
-            if not isinstance(header, dict) or header.get("manifest") != _stamp(manifest):
-                return None
-            rows = [jsonfast.loads(line) for line in handle]
-    except (OSError, TypeError, ValueError):  # ValueError: json's, orjson's JSONDecodeError too
-        return None
-    head = header.get("head")
-    width = len(FIELDS) + 2
-    if not isinstance(head, dict) or not all(isinstance(row, list) and len(row) == width for row in rows):
-        return None
-    return head, rows
+class BrokenIndex(Exception):
+    """A row of the index that is not one (``read_index``'s rows): read the manifest instead."""
 
+
+def read_index(outdir: Path, manifest: Path) -> tuple[dict[str, Any], Iterator[list[Any]]] | None:
+    """The head and rows kept beside ``manifest``, if it is still the file they were taken from.
+    The rows are read one at a time (a rerun of ten thousand does not hold them all); a damaged one
+    raises ``BrokenIndex``, and whoever reads them starts again from the manifest."""
+    try:
+        handle = open(Path(outdir) / INDEX, "rb")  # noqa: SIM115 - closed by rows() or below
+    except OSError:
+        return None
+    try:
+        if handle.readline() != _MAGIC:
+            raise ValueError
+        header = jsonfast.loads(handle.readline())
+        if not isinstance(header, dict) or header.get("manifest") != _stamp(manifest) \
+                or not isinstance(header.get("head"), dict):
+            raise ValueError
+    except (OSError, TypeError, ValueError):  # ValueError: json's, orjson's JSONDecodeError too
+        handle.close()
+        return None
+    return header["head"], _rows(handle)
+
+
+def _rows(handle: IO[bytes]) -> Iterator[list[Any]]:
+    width = len(FIELDS) + 2
+    with handle:
+        for line in handle:
+            try:
+                row = jsonfast.loads(line)
+            except (TypeError, ValueError):
+                raise BrokenIndex from None
+            if not (isinstance(row, list) and len(row) == width):
+                raise BrokenIndex
+            yield row

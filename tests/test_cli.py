@@ -299,3 +299,24 @@ def test_preview_with_two_people_of_that_name_names_the_rows(mini):
                  "--checklist", mini / "checklist.md")
     assert result.exit_code == 2
     assert "第1行" in result.output and "第3行" in result.output and "--person 3" in result.output
+
+
+def test_render_reruns_say_what_changed_and_keep_a_hand_edited_document(mini, tmp_path):
+    """``assembler render`` of any docxtpl template: the second run says 未变, an edited document is
+    kept (even with --force) and its new version written beside it."""
+    template = tmp_path / "plain.docx"
+    document = docx.Document()
+    document.add_paragraph("{{ 姓名 }}：{{ 单位 }}")
+    document.save(str(template))
+    out = tmp_path / "out"
+    command = ["render", str(template), "--people", str(mini / "people.yaml"), "-o", str(out), "--name", "{{ 姓名 }}"]
+    first = CliRunner().invoke(main, command)
+    assert first.exit_code == 0, first.output
+    assert "新建 3 份" in first.output
+    again = CliRunner().invoke(main, command)
+    assert again.exit_code == 0 and "未变 3 份" in again.output, again.output
+    (out / "甲一.docx").write_bytes(b"mine")
+    forced = CliRunner().invoke(main, [*command, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (out / "甲一.docx").read_bytes() == b"mine" and "甲一：甲一.docx → 甲一（新版）.docx" in forced.output
+    assert docx_text((out / "甲一（新版）.docx").read_bytes()).startswith("甲一：青山镇")

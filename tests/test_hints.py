@@ -13,9 +13,10 @@ def test_cli_wording_is_the_plain_text_and_the_dialog_names_its_controls() -> No
     assert missing == "缺少“心得篇数”（essays）的值：片段 a 需要它；请在人员表中填写这一列，或用 --set essays=… 统一给出"
     assert worded(missing, "dialog") == ("缺少“心得篇数”（essays）的值：片段 a 需要它；"
                                          "请在人员表中填写这一列，或在“共用值文件”中统一给出")
-    skipped = Hinted("a.docx 已存在，未覆盖", "force")
-    assert skipped == "a.docx 已存在，未覆盖（加 --force 可覆盖）"
-    assert worded(skipped, "dialog") == "a.docx 已存在，未覆盖（勾选“全部重新生成”可覆盖）"
+    edited = Hinted("a.docx 在生成后被修改过（手工编辑），未覆盖", "overwrite_edited")
+    assert edited == "a.docx 在生成后被修改过（手工编辑），未覆盖；确认不需要保留手工修改时，可加 --overwrite-edited 覆盖"
+    assert worded(edited, "dialog") == ("a.docx 在生成后被修改过（手工编辑），未覆盖；"
+                                        "确认不需要保留手工修改时，可先把原文件移出输出文件夹再生成")
     assert worded("普通的话", "dialog") == "普通的话"
 
 

@@ -89,7 +89,7 @@ def _plain_template(tmp_path: Path) -> Path:
     return path
 
 
-def test_render_plain_streams_people_in_order_and_skips_what_is_there(mini, tmp_path):
+def test_render_plain_streams_people_in_order_and_never_overwrites_a_file_it_did_not_write(mini, tmp_path):
     from docx import Document
 
     template = _plain_template(tmp_path)
@@ -99,11 +99,52 @@ def test_render_plain_streams_people_in_order_and_skips_what_is_there(mini, tmp_
     (out / "人员004.docx").write_bytes(b"kept")
     batch = pipeline.render_plain(template, people, out, name_pattern="{{ 姓名 }}", jobs=2)
     assert [r.name for r in batch.reports] == [f"人员{n:03d}" for n in range(25)]
-    assert [r.status for r in batch.reports].count("skipped") == 1 and batch.reports[4].status == "skipped"
-    assert (out / "人员004.docx").read_bytes() == b"kept"
+    assert batch.changes() == {"created": 24, "updated": 0, "unchanged": 0, "protected": 1, "kept": 0}
+    assert (out / "人员004.docx").read_bytes() == b"kept" and batch.reports[4].file.name == "人员004（新版）.docx"
     for report in batch.reports:
-        if report.status == "written":
-            assert Document(str(report.file)).paragraphs[0].text == f"{report.name}：青山镇"
+        assert report.status == "written"
+        assert Document(str(report.file)).paragraphs[0].text == f"{report.name}：青山镇"
+
+
+def test_render_plain_reruns_are_incremental_like_a_build(mini, tmp_path):
+    """A docxtpl template's reports: an unchanged rerun touches none, a changed value updates that
+    person's, a changed template all; a hand-edited one survives a rerun and --force (its new version
+    beside it), and only --overwrite-edited replaces it."""
+    from docx import Document
+
+    template = _plain_template(tmp_path)
+    people = mini_people(tmp_path / "people.json", 6)
+    out = tmp_path / "plain"
+
+    def render(**options):
+        return pipeline.render_plain(template, people, out, name_pattern="{{ 姓名 }}", jobs=1, **options)
+
+    assert render().changes()["created"] == 6
+    before = {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in out.glob("*.docx")}
+    again = render()
+    assert again.changes()["unchanged"] == 6 and again.counts()["written"] == 0
+    assert {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in out.glob("*.docx")} == before
+    rows = json.loads(people.read_text(encoding="utf-8"))
+    rows[2]["单位"] = "绿水镇"
+    people.write_text(json.dumps(rows, ensure_ascii=False, default=str), encoding="utf-8")
+    one = render()
+    assert [r.name for r in one.reports if r.change == "updated"] == ["人员002"]
+    assert Document(str(out / "人员002.docx")).paragraphs[0].text == "人员002：绿水镇"
+    (out / "人员003.docx").write_bytes(b"edited by hand")
+    for options in ({}, {"force": True}):
+        batch = render(**options)
+        assert (out / "人员003.docx").read_bytes() == b"edited by hand"
+        assert batch.reports[3].change == "protected" and batch.reports[3].file.name == "人员003（新版）.docx"
+        assert any("--overwrite-edited" in str(w) for w in batch.reports[3].warnings)
+    assert render(force=True).counts()["written"] == 6  # --force: every report again, the edited one beside
+    assert render(overwrite_edited=True).reports[3].file.name == "人员003.docx"
+    assert Document(str(out / "人员003.docx")).paragraphs[0].text == "人员003：青山镇"
+    changed = Document(str(template))
+    changed.paragraphs[0].text = "{{ 姓名 }}（{{ 单位 }}）"
+    changed.save(str(template))
+    assert render().changes()["updated"] == 6
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["changes"]["updated"] == 6 and all(len(entry["fingerprint"]) == 64 for entry in manifest["reports"])
 
 
 def same_report_people(path: Path, count: int) -> Path:

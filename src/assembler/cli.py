@@ -113,7 +113,6 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="变量
                           help="所有人共用的值，可重复，如 --set year=2022。")
 vars_option = click.option("--vars", "vars_file", type=click.Path(path_type=Path, dir_okay=False),
                            help="所有人共用的值（YAML/JSON 文件）。")
-force_option = click.option("--force", is_flag=True, help="覆盖已存在的文件。")
 build_force_option = click.option("--force", is_flag=True,
                                   help="全部重新生成，不论输入是否变化（手工修改过的报告仍不覆盖）。")
 overwrite_edited_option = click.option("--overwrite-edited", is_flag=True,
@@ -192,7 +191,9 @@ def template(rules: Path, checklist: Path | None, output: Path) -> None:
 
 
 @main.command(help="用任意 docxtpl 模板为每人生成一份文档；assembler template 组装的模板内含规则，"
-                   "按 build 的方式处理（中文列名、变量类型、选稿列）。")
+                   "按 build 的方式处理（中文列名、变量类型、选稿列）。"
+                   "和 build 一样，重复运行时只重新生成模板、本人的值或文件名有变化的文档；手工修改过的文档不会被覆盖，"
+                   "新版本另存为“…（新版）.docx”。")
 @click.argument("template_path", metavar="TEMPLATE.docx", type=click.Path(path_type=Path, dir_okay=False))
 @people_option
 @click.option("-o", "--outdir", required=True, type=click.Path(path_type=Path, file_okay=False))
@@ -200,16 +201,18 @@ def template(rules: Path, checklist: Path | None, output: Path) -> None:
 @set_option
 @vars_option
 @click.option("--name", "name_pattern", metavar="PATTERN", help="文件名模式（Jinja），如 \"{{ 姓名 }}-报告\"；默认行号。")
-@force_option
+@build_force_option
+@overwrite_edited_option
 @jobs_option
 @strict_option
 def render(template_path: Path, people: Path, outdir: Path, sheet: str | None, assignments: tuple[str, ...],
-           vars_file: Path | None, name_pattern: str | None, force: bool, jobs: int | None, strict: bool) -> None:
+           vars_file: Path | None, name_pattern: str | None, force: bool, overwrite_edited: bool, jobs: int | None,
+           strict: bool) -> None:
     common = pipeline.common_values(assignments, vars_file)
     with progress_bar("生成中") as progress:
         batch = pipeline.render_plain(template_path, people, outdir, sheet=sheet, common=common,
-                                      name_pattern=name_pattern, force=force, progress=progress, jobs=jobs,
-                                      strict=strict)
+                                      name_pattern=name_pattern, force=force, overwrite_edited=overwrite_edited,
+                                      progress=progress, jobs=jobs, strict=strict)
     report_batch(batch, people)
     sys.exit(batch.exit_code)
 

@@ -13,10 +13,6 @@ from typing import Any
 
 #: kind → shell → wording (``{name}`` is filled from the hint's arguments).
 WORDINGS: dict[str, dict[str, str]] = {
-    "force": {
-        "cli": "（加 --force 可覆盖）",
-        "dialog": "（勾选“全部重新生成”可覆盖）",
-    },
     "overwrite_edited": {
         "cli": "；确认不需要保留手工修改时，可加 --overwrite-edited 覆盖",
         "dialog": "；确认不需要保留手工修改时，可先把原文件移出输出文件夹再生成",

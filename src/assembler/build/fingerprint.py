@@ -129,6 +129,17 @@ class BatchFingerprint:
         return digest.hexdigest()
 
 
+def plain_fingerprint(template: bytes, context: Mapping[str, Any], file_name: str, *,
+                      version: str = __version__) -> str:
+    """The fingerprint of one report of any docxtpl template (``render``): the tool, the template's
+    bytes, the person's values (the common ones included) and the file name."""
+    digest = hashlib.sha256()
+    for part in (f"assembler-plain-fingerprint/{SCHEME}", version, hashlib.sha256(template).hexdigest(), file_name,
+                 person_values(context)):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
 def person_values(context: Mapping[str, Any]) -> str:
     """The digest (hex SHA-256) of a person's values as their fingerprint encodes them: most of its cost
     (~90 typed values per person), and the same for the same plan, so a plan taken from the plan cache

@@ -321,8 +321,8 @@ def manifest_data(batch: BatchResult, *, project: Project | None = None, people:
         "warnings": batch.warnings,
         "summary": batch.counts(),
     }
+    data["changes"] = batch.changes()
     if project is not None:
-        data["changes"] = batch.changes()
         data["rules"] = str(project.rules.path)
         data["checklist"] = str(project.checklist.path) if project.checklist else None
     if batch.max_chars is not None:

@@ -188,9 +188,7 @@ class _Assembled:
                 self.decisions.append(decide(self.outdir, self.index, target, fingerprint, force=self.force,
                                              overwrite_edited=self.overwrite_edited, taken=self.names.used))
         del self.names
-        touched = {name for decision in self.decisions if decision is not None
-                   for name in (decision.target, decision.edited) if name}
-        self.kept = [name for name in self.index.names() if name not in touched and (self.outdir / name).is_file()]
+        self.kept = kept_reports(self.outdir, self.index, self.decisions)
         # reports left as they were and not measured in the manifest: measured now (over every core),
         # entered in batch order (``final``)
         left = {position: decision.target for position, decision in enumerate(self.decisions)
@@ -214,18 +212,8 @@ class _Assembled:
         if decided is None:
             return result, None
         assert self.provenance is not None  # set between the passes
-        result.file = self.outdir / decided.target
-        result.change = decided.change
-        result.fingerprint = decided.fingerprint
         result.library = (self.provenance.state.commit, self.provenance.state.dirty)
-        if decided.change == PROTECTED:
-            result.edited = self.outdir / str(decided.edited)
-            result.warnings.append(Hinted(f"{decided.edited} 在生成后被修改过（手工编辑），未覆盖；新版本在 {decided.target}",
-                                          "overwrite_edited"))
-        if not decided.render:
-            result.status = "skipped"
-            result.sha256 = decided.sha256
-            result.stat = decided.stat
+        if not noted_decision(result, decided, self.outdir):
             recorded = decided.recorded
             if recorded is not None:
                 result.chars = recorded.chars
@@ -234,7 +222,8 @@ class _Assembled:
             return result, None
         whole: PersonPlan = pickle.loads(self.reuse.pickled(where))  # our own, pickled in the first pass
         give_variants(whole, chosen)
-        return result, RenderJob(key=whole.selection, context=whole.context, target=result.file, tag=position,
+        return result, RenderJob(key=whole.selection, context=whole.context, target=self.outdir / decided.target,
+                                 tag=position,
                                  extra=(self.provenance.properties(included, variants), decided.fingerprint,
                                         decided.target))
 
@@ -406,13 +395,22 @@ def build(
 
 
 class _Plain:
-    """Any docxtpl template: a row's values pass through untyped, spooled as (result, context or None)."""
+    """Any docxtpl template: a row's values pass through untyped, spooled as (result, context or None).
+    Incremental like a build (``incremental.decide``), on a fingerprint of the template, the values and
+    the file name (``fingerprint.plain_fingerprint``)."""
 
-    def __init__(self, common: Mapping[str, Any] | None, name_pattern: str | None, outdir: Path, force: bool) -> None:
-        self.common, self.name_pattern, self.outdir, self.force = common, name_pattern, outdir, force
+    def __init__(self, common: Mapping[str, Any] | None, name_pattern: str | None, outdir: Path, *,
+                 template: bytes, index: ReportIndex, force: bool, overwrite_edited: bool) -> None:
+        self.common, self.name_pattern, self.outdir = common, name_pattern, outdir
+        self.template, self.index, self.force, self.overwrite_edited = template, index, force, overwrite_edited
         self.names = NameAllocator()
+        self.prints: list[tuple[str, str] | None] = []  # by spool position: (fingerprint, file name)
+        self.decisions: list[Decision | None] = []
+        self.kept: list[str] = []
 
     def first(self, row: PersonRow, position: int) -> tuple[Any, bool] | None:
+        from .fingerprint import plain_fingerprint
+
         context = dict(self.common or {})
         context.update(plain_values(row))
         result = ReportResult(row=row.row, name=person_name(context, row.row), status="failed")
@@ -420,28 +418,66 @@ class _Plain:
             stem = render_text(self.name_pattern, context) if self.name_pattern else str(row.row)
         except TemplateError as exc:
             result.errors.append(f"无法按 --name 生成文件名：{exc}")
+            self.prints.append(None)
             return (result, None), False
-        result.file = self.outdir / self.names.allocate(safe_filename(stem), ".docx")
-        if result.file.exists() and not self.force:
-            result.status = "skipped"
-            result.warnings.append(Hinted(f"{result.file.name} 已存在，未覆盖", "force"))
-            return (result, None), False
+        target = self.names.allocate(safe_filename(stem), ".docx")
+        self.prints.append((plain_fingerprint(self.template, context, target), target))
         return (result, context), True
 
-    def between(self) -> None:
-        del self.names
+    def between(self) -> int:
+        for record in self.prints:
+            self.decisions.append(None if record is None else decide(
+                self.outdir, self.index, record[1], record[0], force=self.force,
+                overwrite_edited=self.overwrite_edited, taken=self.names.used))
+        del self.names, self.prints
+        self.kept = kept_reports(self.outdir, self.index, self.decisions)
+        return sum(1 for decision in self.decisions if decision is not None and decision.render)
 
     def second(self, position: int, item: Any) -> tuple[ReportResult, RenderJob | None]:
         result, context = item
-        if context is None:
+        decided = self.decisions[position]
+        if context is None or decided is None:
             return result, None
-        return result, RenderJob(key=None, context=context, target=result.file, tag=position)
+        if not noted_decision(result, decided, self.outdir):
+            return result, None
+        return result, RenderJob(key=None, context=context, target=self.outdir / decided.target, tag=position,
+                                 extra=({}, decided.fingerprint, decided.target))
 
     def written(self, result: ReportResult, value: Any) -> None:
-        pass
+        _, result.sha256 = value
+        result.stat = file_stat(result.file)
 
     def final(self, position: int, result: ReportResult) -> None:
         pass
+
+
+def _unmeasured(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Any]:
+    """``_Finish``'s measure for a docxtpl template's reports: written as rendered (module level: picklable)."""
+    return data, None
+
+
+def kept_reports(outdir: Path, index: ReportIndex, decisions: Iterable[Decision | None]) -> list[str]:
+    """Report files the folder's manifest knows that this run neither writes nor leaves as its own
+    (``incremental.KEPT``): described again, not touched."""
+    touched = {name for decision in decisions if decision is not None
+               for name in (decision.target, decision.edited) if name}
+    return [name for name in index.names() if name not in touched and (outdir / name).is_file()]
+
+
+def noted_decision(result: ReportResult, decided: Decision, outdir: Path) -> bool:
+    """The decision on a report entered in its result; whether the report is to be rendered."""
+    result.file = outdir / decided.target
+    result.change = decided.change
+    result.fingerprint = decided.fingerprint
+    if decided.change == PROTECTED:
+        result.edited = outdir / str(decided.edited)
+        result.warnings.append(Hinted(f"{decided.edited} 在生成后被修改过（手工编辑），未覆盖；新版本在 {decided.target}",
+                                      "overwrite_edited"))
+    if not decided.render:
+        result.status = "skipped"
+        result.sha256 = decided.sha256
+        result.stat = decided.stat
+    return decided.render
 
 
 def render_plain(
@@ -453,13 +489,16 @@ def render_plain(
     common: Mapping[str, Any] | None = None,
     name_pattern: str | None = None,
     force: bool = False,
+    overwrite_edited: bool = False,
     progress: Progress | None = None,
     jobs: int | None = None,
     strict: bool = False,
 ) -> BatchResult:
     """Any docxtpl template, one document per person; values pass through untyped. A template
     from ``assembler template`` carries its project and is rendered as ``build`` would
-    (``template_project``); ``strict`` applies to those."""
+    (``template_project``); ``strict`` applies to those. Either way a rerun is incremental, as a
+    build's: ``force`` renders every report again, and a report edited by hand is overwritten only
+    with ``overwrite_edited``."""
     template_path = Path(template_path)
     try:
         data = template_path.read_bytes()
@@ -472,12 +511,16 @@ def render_plain(
     if embedded is not None:
         return render_assembled(template_path, data, embedded, Path(people_path), outdir,
                                 name_pattern=name_pattern, sheet=sheet, common=common, force=force,
-                                progress=progress, jobs=jobs, strict=strict)
+                                overwrite_edited=overwrite_edited, progress=progress, jobs=jobs, strict=strict)
     check_template(data, str(template_path), name_pattern=name_pattern)  # every error at once, before any file
     prepared = PreparedTemplate(data, name=str(template_path))
     table = open_people(Path(people_path), sheet)
-    kind = _Plain(common, name_pattern, outdir, force)
-    stored = run_batch(kind, table.rows, outdir, lambda _key: prepared, jobs=jobs, progress=progress)
-    batch = BatchResult(outdir=outdir, reports=stored, warnings=[])
+    outdir = Path(outdir)
+    kind = _Plain(common, name_pattern, outdir, template=data, index=ReportIndex.load(outdir), force=force,
+                  overwrite_edited=overwrite_edited)
+    stored = run_batch(kind, table.rows, outdir, lambda _key: prepared, jobs=jobs, progress=progress,
+                       after=_Finish(outdir, _unmeasured))
+    batch = BatchResult(outdir=outdir, reports=stored, warnings=[], kept=kind.kept)
     write_records(batch, manifest_data(batch, people=people_path, template=template_path))
+    drop_journal(outdir)  # the manifest now holds what it said
     return batch

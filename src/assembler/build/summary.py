@@ -47,8 +47,8 @@ def _cause(message: str, shell: str) -> tuple[Any, str, str]:
         hint = WORDINGS[message.kind][shell].format(**message.args)
         if message.kind == "set_value":
             return ("set_value", message.args.get("name")), message.cause.split("：", 1)[0], hint
-        if message.kind == "force":
-            return ("force",), "报告已存在，未覆盖", hint
+        if message.kind == "overwrite_edited":  # one cause, whoever edited their report
+            return ("overwrite_edited",), "报告在生成后被手工修改过，未覆盖，新版本另存为“…（新版）.docx”", hint
     text = worded(message, shell)
     return ("text", text), text, ""
 

@@ -81,16 +81,18 @@ def test_the_cache_keeps_each_plan_whole_beside_its_summary(tmp_path):
     assert len(PlanCache(out, key)) == 0
 
 
-def test_the_cache_is_rewritten_only_when_a_plan_changed(tmp_path):
-    """An unchanged rerun takes every plan from the cache and leaves the file as it was (same inode,
-    same mtime); a changed row rewrites it, with that row's new plan and the others' records as they were."""
-    import os
+def test_the_cache_is_left_added_to_or_rewritten_as_little_as_it_can(tmp_path, monkeypatch):
+    """An unchanged rerun leaves the cache as it was (same inode, same mtime); one changed row adds its
+    new plan at the end (the next build takes it, the old one is superseded); when superseded records
+    would pile up past ``APPEND_LIMIT`` the cache is written anew with this build's records only; a
+    record cut short by a killed run is dropped before anything is added."""
     import shutil
     from pathlib import Path
 
     import yaml
 
     from assembler import pipeline
+    from assembler.build import plancache
     from assembler.build.plan import stream_people, type_common
     from assembler.build.plancache import CACHE, PlanCache, project_key
 
@@ -98,33 +100,50 @@ def test_the_cache_is_rewritten_only_when_a_plan_changed(tmp_path):
     shutil.copytree(Path(__file__).parent / "fixtures" / "mini", mini)
     project = pipeline.load_project(mini / "rules.yaml", mini / "checklist.md")
     out = tmp_path / "out"
-    pipeline.build(project, mini / "people.yaml", out, jobs=1)
-    first = (out / CACHE).stat()
-    again = pipeline.build(project, mini / "people.yaml", out, jobs=1)
-    assert again.changes()["unchanged"] == 3
-    second = (out / CACHE).stat()
-    assert (second.st_ino, second.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
 
-    people = yaml.safe_load((mini / "people.yaml").read_text(encoding="utf-8"))
-    people[1]["姓名"] += "乙"
-    (mini / "people.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
-    before = (out / CACHE).read_bytes()
-    changed = pipeline.build(project, mini / "people.yaml", out, jobs=1)
-    assert changed.changes()["created"] + changed.changes()["updated"] == 1
-    after = (out / CACHE).stat()
-    assert after.st_ino != first.st_ino
-    table = stream_people(project, mini / "people.yaml").table
-    key = project_key(project, type_common({}, project.specs, source="-"), table.headers, Path(table.path).resolve())
-    cache = PlanCache(out, key)
-    try:
-        assert len(cache) == 3
-        names = [cache.summary(row_key(key, row))[0].name for row in table.rows]
-        assert names[1].endswith("乙") and len(set(names)) == 3
-    finally:
-        cache.close()
-    data = (out / CACHE).read_bytes()
-    assert len(data) != len(before) or data != before
-    assert os.stat(out / CACHE).st_mode & 0o777 == first.st_mode & 0o777
+    def build_with(name: str):
+        people = yaml.safe_load((mini / "people.yaml").read_text(encoding="utf-8"))
+        people[1]["姓名"] = name
+        (mini / "people.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+        return pipeline.build(project, mini / "people.yaml", out, jobs=1)
+
+    def cache():
+        table = stream_people(project, mini / "people.yaml").table
+        key = project_key(project, type_common({}, project.specs, source="-"), table.headers,
+                          Path(table.path).resolve())
+        found = PlanCache(out, key)
+        names = [found.summary(row_key(key, row))[0].name for row in table.rows]
+        records = found.records
+        found.close()
+        return names, records
+
+    build_with("乙二")
+    first = (out / CACHE).stat()
+    assert build_with("乙二").changes()["unchanged"] == 3
+    second = (out / CACHE).stat()
+    assert (second.st_ino, second.st_mtime_ns, second.st_size) == (first.st_ino, first.st_mtime_ns, first.st_size)
+    assert cache() == (["甲一", "乙二", "丙三"], 3)
+
+    monkeypatch.setattr(plancache, "APPEND_LIMIT", 1.4)  # 3 rows: room for one superseded record
+    assert build_with("乙二乙").changes()["created"] == 1
+    added = (out / CACHE).stat()
+    assert added.st_ino == first.st_ino and added.st_size > first.st_size  # added in place
+    assert cache() == (["甲一", "乙二乙", "丙三"], 4)
+    assert oct(added.st_mode & 0o777) == oct(first.st_mode & 0o777)
+
+    with open(out / CACHE, "ab") as handle:  # as a run killed while adding would leave it
+        handle.write(b"\0" * 20)
+    build_with("乙二丙")  # 4 + 1 records for 3 rows: past the limit, written anew
+    rewritten = (out / CACHE).stat()
+    assert rewritten.st_ino != first.st_ino and cache() == (["甲一", "乙二丙", "丙三"], 3)
+
+    monkeypatch.setattr(plancache, "APPEND_LIMIT", 10)
+    size = (out / CACHE).stat().st_size
+    with open(out / CACHE, "ab") as handle:
+        handle.write(b"\0" * 20)
+    build_with("乙二丁")
+    assert cache() == (["甲一", "乙二丁", "丙三"], 4)  # the cut record dropped, the new one after the whole ones
+    assert (out / CACHE).stat().st_size > size
 
 
 def _planted_cache(out, key: bytes, rows: list[bytes], marker) -> None:

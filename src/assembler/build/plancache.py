@@ -40,6 +40,9 @@ CACHE = ".assembler-plans"
 _MAGIC = b"assembler-plans/6\n"  # 4: summary and plan pickled apart; 5: values digest; 6: keyed hashes
 #: a record's header: the sizes of its pickled summary and plan, its row key, and their keyed hashes
 _RECORD = struct.Struct("<II32s16s16s")
+#: New plans are added at the end of the cache while its records (superseded ones included) stay
+#: within this many times the rows of the build; beyond, it is written anew with this build's only.
+APPEND_LIMIT = 1.25
 #: The secret the cache's records are hashed with: in the user's configuration folder, not the output folder.
 SECRET = Path("assembler") / "plan-cache.key"
 
@@ -184,6 +187,8 @@ class PlanCache:
         self._offsets: dict[bytes, tuple[int, int, int, bytes, bytes]] = {}
         self._plans: dict[int, tuple[bytes, bytes]] = {}  # a plan's offset -> (row key, keyed hash)
         self._file: IO[bytes] | None = None
+        self.records = 0  # records in the file, superseded ones included (``PlanCacheWriter.save``)
+        self.end = 0  # where the last whole record ends: a plan added in place goes there
         self._secret = secret()
         if self._secret is None:
             return
@@ -194,13 +199,18 @@ class PlanCache:
         if handle.read(len(_MAGIC)) != _MAGIC or handle.read(32) != key:
             handle.close()
             return
+        size = os.fstat(handle.fileno()).st_size
         position = handle.tell()
         while header := handle.read(_RECORD.size):
-            if len(header) < _RECORD.size:
-                break
-            summary_size, plan_size, record, summary_mac, plan_mac = _RECORD.unpack(header)
-            self._offsets[record] = (position, summary_size, plan_size, summary_mac, plan_mac)
-            position = handle.seek(summary_size + plan_size, 1)
+            summary_size, plan_size, record, summary_mac, plan_mac = _RECORD.unpack(header) \
+                if len(header) == _RECORD.size else (0, 0, b"", b"", b"")
+            end = position + _RECORD.size + summary_size + plan_size
+            if not record or end > size:
+                break  # a record cut short (a run killed while it added to the cache): the rest is lost
+            self._offsets[record] = (position, summary_size, plan_size, summary_mac, plan_mac)  # the last one counts
+            self.records += 1
+            position = handle.seek(end)
+        self.end = position
         self._file = handle
 
     def __len__(self) -> int:
@@ -243,6 +253,10 @@ class PlanCache:
         header, summary_size, plan_size, _, _ = self._offsets[key]
         assert self._file is not None
         return os.pread(self._file.fileno(), _RECORD.size + summary_size + plan_size, header)
+
+    def handle(self) -> IO[bytes] | None:
+        """The open cache file (``PlanCacheWriter`` adds to it in place), if one was taken."""
+        return self._file
 
     def get(self, key: bytes) -> Any:
         """The plan itself (unpickled), or ``None``."""
@@ -293,14 +307,18 @@ class PlanCacheWriter:
         return os.pread(self._file.fileno(), size, offset)
 
     def save(self, outdir: Path) -> None:
-        """Into ``outdir`` (atomically), unless it would be the last cache again (every row's plan
-        taken from it, and all of it taken); a folder that cannot take it only costs the next run its
-        planning."""
+        """Into ``outdir``: nothing when it would be the last cache again (every row's plan taken from
+        it, and all of it taken); the new plans added at its end when they are few (a changed figure:
+        the next build takes the last record of a row); else written anew, atomically, with only this
+        build's records. A folder that cannot take it only costs the next run its planning."""
         from ..output import atomic_write_chunks
 
         if self._secret is None:
             return  # nothing it wrote would be trusted
         if not self._new and len(self._rows) == len(self._last) and len(set(self._rows)) == len(self._rows):
+            return
+        path = Path(outdir) / CACHE
+        if self._last.records + self._new <= APPEND_LIMIT * len(self._rows) and self._append(path):
             return
 
         def chunks() -> Iterable[bytes]:
@@ -309,9 +327,29 @@ class PlanCacheWriter:
                 yield self._last.record(row) if isinstance(row, bytes) else self.plan_bytes(*row)
 
         try:
-            atomic_write_chunks(Path(outdir) / CACHE, chunks())
+            atomic_write_chunks(path, chunks())
         except OSError:
             pass
+
+    def _append(self, path: Path) -> bool:
+        """This build's new records at the end of the last cache, if that is still the file in the folder."""
+        last = self._last.handle()
+        if last is None:
+            return False
+        try:
+            with open(path, "r+b") as handle:
+                if not os.path.samestat(os.fstat(handle.fileno()), os.fstat(last.fileno())):
+                    return False
+                handle.truncate(self._last.end)  # a record a killed run cut short goes
+                handle.seek(self._last.end)
+                for row in self._rows:
+                    if not isinstance(row, bytes):
+                        handle.write(self.plan_bytes(*row))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError:
+            return False
+        return True
 
     def close(self) -> None:
         self._file.close()

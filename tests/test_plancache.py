@@ -227,3 +227,30 @@ def test_the_secret_is_kept_in_the_users_configuration_readable_by_them_alone(tm
         assert plancache.secret() is None  # nowhere to keep it: no cache is trusted
     finally:
         plancache.secret.cache_clear()
+
+
+def test_without_pread_as_on_windows_the_cache_reads_and_grows_the_same(tmp_path, monkeypatch):
+    """Windows has no ``os.pread`` (the Writer extension runs there too): plans are read by seeking,
+    and a plan read back between two new ones does not put the next one in the wrong place."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    import yaml
+
+    from assembler import pipeline
+
+    monkeypatch.delattr(os, "pread")
+    mini = tmp_path / "mini"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "mini", mini)
+    project = pipeline.load_project(mini / "rules.yaml", mini / "checklist.md")
+    out = tmp_path / "out"
+    first = pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    people = yaml.safe_load((mini / "people.yaml").read_text(encoding="utf-8"))
+    for person in people:
+        person["集中学习次数"] = int(person["集中学习次数"]) + 1  # every plan new, read back while the next is added
+    (mini / "people.yaml").write_text(yaml.safe_dump(people, allow_unicode=True), encoding="utf-8")
+    changed = pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    assert first.changes()["created"] == 3 and changed.changes()["updated"] == 3
+    again = pipeline.build(project, mini / "people.yaml", out, jobs=1)
+    assert again.changes()["unchanged"] == 3 and again.counts()["failed"] == 0

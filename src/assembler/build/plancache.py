@@ -51,10 +51,12 @@ SECRET = Path("assembler") / "plan-cache.key"
 def secret() -> bytes | None:
     """This user's secret for the plan cache (made once, readable by them alone); ``None`` when there
     is nowhere to keep it (then no cache is trusted, and every row is planned)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or (os.path.join(os.environ["HOME"], ".config")
-                                                   if os.environ.get("HOME") else "")
+    base = os.environ.get("XDG_CONFIG_HOME", "")
     if not base:
-        return None
+        try:
+            base = str(Path.home() / ".config")  # USERPROFILE on Windows
+        except RuntimeError:
+            return None
     path = Path(base) / SECRET
     try:
         data = path.read_bytes()
@@ -76,6 +78,15 @@ def secret() -> bytes | None:
     finally:
         os.close(fd)
     return data
+
+
+def _read_at(handle: IO[bytes], offset: int, size: int) -> bytes:
+    """``size`` bytes at ``offset``: ``os.pread`` where there is one (not on Windows, where the
+    Writer extension also runs), else seek and read (a writer seeks back to its end before it writes)."""
+    if hasattr(os, "pread"):
+        return os.pread(handle.fileno(), size, offset)
+    handle.seek(offset)
+    return handle.read(size)
 
 
 def _mac(key: bytes, row: bytes, data: bytes) -> bytes:
@@ -223,7 +234,7 @@ class PlanCache:
         if found is None or self._file is None or self._secret is None:
             return None
         header, summary_size, plan_size, summary_mac, plan_mac = found
-        data = os.pread(self._file.fileno(), summary_size, header + _RECORD.size)
+        data = _read_at(self._file, header + _RECORD.size, summary_size)
         if len(data) != summary_size or _mac(self._secret, key, data) != summary_mac:
             return None
         try:
@@ -241,7 +252,7 @@ class PlanCache:
         from ..errors import InputError
 
         assert self._file is not None and self._secret is not None  # an offset is given out only then
-        data = os.pread(self._file.fileno(), size, offset)
+        data = _read_at(self._file, offset, size)
         row, expected = self._plans[offset]
         if _mac(self._secret, row, data) != expected:  # written over in place while this build ran
             raise InputError(f"{CACHE} 在生成过程中被改动过；请确认没有别人同时在这个目录生成，然后重新运行",
@@ -252,7 +263,7 @@ class PlanCache:
         """A record whole, header included, for this build's cache to take as it is."""
         header, summary_size, plan_size, _, _ = self._offsets[key]
         assert self._file is not None
-        return os.pread(self._file.fileno(), _RECORD.size + summary_size + plan_size, header)
+        return _read_at(self._file, header, _RECORD.size + summary_size + plan_size)
 
     def handle(self) -> IO[bytes] | None:
         """The open cache file (``PlanCacheWriter`` adds to it in place), if one was taken."""
@@ -296,6 +307,7 @@ class PlanCacheWriter:
         head = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
         macs = (_mac(self._secret, key, head), _mac(self._secret, key, pickled)) if self._secret else (b"", b"")
         record = _RECORD.pack(len(head), len(pickled), key, *macs) + head + pickled
+        self._file.seek(self._position)  # after a read (``plan_bytes``) where there is no pread
         self._file.write(record)
         self._rows.append((self._position, len(record)))
         self._position += len(record)
@@ -304,7 +316,7 @@ class PlanCacheWriter:
 
     def plan_bytes(self, offset: int, size: int) -> bytes:
         self._file.flush()
-        return os.pread(self._file.fileno(), size, offset)
+        return _read_at(self._file, offset, size)
 
     def save(self, outdir: Path) -> None:
         """Into ``outdir``: nothing when it would be the last cache again (every row's plan taken from

@@ -72,3 +72,23 @@ def test_min_body_chars_must_be_a_positive_whole_number(mini: Path) -> None:
         assert "min_body_chars 必须是正整数" in exc.format() and ":" in exc.format()
     else:
         raise AssertionError("min_body_chars: 多 was accepted")
+
+
+def test_min_body_chars_fails_a_person_under_strict_and_warns_in_a_preview(mini: Path) -> None:
+    """The floor is one check wherever a report's length is: ``build --strict`` refuses a short report
+    (as it refuses one over ``max_chars``), and ``preview`` warns about it as ``build`` does."""
+    rules = mini / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\nmin_body_chars: 100000\n", encoding="utf-8")
+    out = mini / "out"
+    result = run("build", rules, "--people", mini / "people.yaml", "--checklist", mini / "checklist.md", "-o", out,
+                 "--strict")
+    assert result.exit_code == 1, result.output
+    assert not list(out.glob("*.docx"))
+    assert len(re.findall(r"错误：.*min_body_chars 规定的 100000 字", result.output)) == 3
+    shown = run("preview", rules, "--people", mini / "people.yaml", "--checklist", mini / "checklist.md",
+                "--person", "甲一")
+    assert shown.exit_code == 0
+    assert re.search(r"警告：报告正文只有 \d+ 字，少于规则文件 min_body_chars 规定的 100000 字", shown.output)
+    strict = run("preview", rules, "--people", mini / "people.yaml", "--checklist", mini / "checklist.md",
+                 "--person", "甲一", "--strict")
+    assert strict.exit_code == 1 and "按 --strict 视为失败" in strict.output

@@ -47,10 +47,7 @@ def note_measure(result: ReportResult, measured: Measured, rules: Rules, near: N
     if measure.warnings or measure.style:
         result.text_checks = TextChecks(measure.warnings, measure.style, measure.style_errors)
     result.chars = measure.chars
-    for warning in (length_warning(measure.chars, rules.max_chars),
-                    short_body_warning(measure.chars, rules.min_body_chars)):
-        if warning:
-            result.warnings.append(warning)
+    result.warnings.extend(length_warnings(measure.chars, rules.max_chars, rules.min_body_chars))
     if near is not None and measure.sketch is not None and result.file is not None:
         from .incremental import encode_sketch
 
@@ -153,20 +150,21 @@ def stamp_and_count(data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measu
 @dataclass(frozen=True)
 class StrictAfter:
     """``stamp_and_read`` for ``build --strict``: a report with a warning (placeholders, no signature,
-    over ``max_chars``) is that person's failure and is not written. A class, so a spawned pool can
+    over ``max_chars``, under ``min_body_chars``) is that person's failure and is not written. A class, so a spawned pool can
     pickle it."""
 
     sketches: bool
     max_chars: int | None
     style: StyleSettings | None = None  # house style findings count as warnings too
+    min_body_chars: int | None = None
 
     def __call__(self, data: bytes, props: Mapping[str, str]) -> tuple[bytes, Measured]:
         data, measured = _stamp_and_measure(data, props, sketches=self.sketches, style=self.style)
         measure, problem = measured
         warnings = [*(measure.warnings if measure is not None else ()), *(measure.style if measure is not None else ()),
                     *([problem] if problem else [])]
-        if measure is not None and (over := length_warning(measure.chars, self.max_chars)):
-            warnings.append(over)
+        if measure is not None:
+            warnings.extend(length_warnings(measure.chars, self.max_chars, self.min_body_chars))
         if warnings:
             raise PersonError(strict_failure(warnings))
         return data, measured
@@ -222,6 +220,13 @@ def over_limit(chars: int, limit: int | None) -> bool:
     """Whether a report of ``chars`` characters is longer than the rules' ``max_chars`` (a positive
     integer, see ``load.rules``) allow."""
     return limit is not None and chars > limit
+
+
+def length_warnings(chars: int, max_chars: int | None, min_body_chars: int | None) -> list[str]:
+    """A body's length against the rules, over ``max_chars`` and under ``min_body_chars``: the one check
+    of both, for a batch (``note_measure``), ``--strict`` (``StrictAfter``) and a preview."""
+    return [warning for warning in (length_warning(chars, max_chars), short_body_warning(chars, min_body_chars))
+            if warning]
 
 
 def length_warning(chars: int, limit: int | None) -> str | None:

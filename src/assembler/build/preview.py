@@ -11,7 +11,7 @@ from ..library.similarity import SKIPPED_STYLES, count_chars
 from ..ooxml.text import docx_paragraphs
 from ..output import atomic_write
 from ..style.report import check_report
-from .measure import length_warning
+from .measure import length_warning, length_warnings
 from .plan import PersonPlan
 from .project import Project
 
@@ -21,7 +21,8 @@ class Preview:
     text: str
     chars: int  # as ``similarity.count_chars`` counts, body only
     warning: str | None  # beyond the rules' max_chars
-    warnings: list[str] = field(default_factory=list)  # the report's text (``library.report_checks``)
+    #: the report's text (``library.report_checks``) and a body under the rules' ``min_body_chars``
+    warnings: list[str] = field(default_factory=list)
     style: list[str] = field(default_factory=list)  # house style findings (``style.report``)
 
 
@@ -34,7 +35,8 @@ def preview(project: Project, plan: PersonPlan) -> Preview:
     body = [p for p in paragraphs if p.style not in SKIPPED_STYLES]
     chars = sum(count_chars(p.text) for p in body)
     signed = any(p.style == "Signature" and p.text.strip() for p in paragraphs)
-    warnings = report_warnings([p.full for p in body], signed=signed)
+    warnings = [*report_warnings([p.full for p in body], signed=signed),
+                *length_warnings(chars, None, project.rules.min_body_chars)]  # max_chars: ``warning``
     style = check_report([(p.style, p.number, p.text) for p in paragraphs], project.style)
     return Preview("\n".join(p.full for p in paragraphs), chars, length_warning(chars, project.rules.max_chars),
                    warnings, style)

@@ -359,7 +359,7 @@ def build(
     style = project.style if check_style and project.style.enabled else None
     measure: After
     if strict:
-        measure = StrictAfter(near is not None, project.rules.max_chars, style)
+        measure = StrictAfter(near is not None, project.rules.max_chars, style, project.rules.min_body_chars)
     else:
         measure = StampAndMeasure(sketches=near is not None, style=style)
     kind = _Assembled(project, people, typed_common, outdir, only=only, force=force,

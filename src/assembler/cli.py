@@ -121,7 +121,7 @@ dry_run_option = click.option("--dry-run", is_flag=True, help="只列出将新�
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
                            help="并行进程数（默认等于 CPU 核数）。")
 strict_option = click.option("--strict", is_flag=True,
-                             help="把报告的警告（残留的占位符 **/XX、缺少落款、数字都不是本人的、超过字数上限）"
+                             help="把报告的警告（残留的占位符 **/XX、缺少落款、数字都不是本人的、超过字数上限或不足字数下限）"
                                   "当作失败：这样的报告不写出，退出码为 1。")
 variant_option = click.option("--variant", type=click.IntRange(min=1), metavar="N",
                               help="有多种备选正文的片段，统一用第 N 种（默认按人错开）。")

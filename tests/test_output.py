@@ -127,11 +127,17 @@ def test_replacing_a_file_keeps_its_mode(tmp_path):
     assert target.stat().st_mode & 0o777 == 0o664
 
 
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30) | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
-    | st.dictionaries(st.text(max_size=4) | st.integers(-5, 5) | st.booleans() | st.none(), inner, max_size=4),
-    max_leaves=20)
+def _json_values(leaves: st.SearchStrategy) -> st.SearchStrategy:
+    """Values built of ``leaves`` in lists, tuples and maps (keys: strings and what json turns into one)."""
+    return st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=4) | st.integers(-5, 5) | st.booleans() | st.none(), inner, max_size=4),
+        max_leaves=20)
+
+
+_JSON = _json_values(st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30) | st.floats()
+                     | st.text(max_size=8))
 
 
 @settings(derandomize=True, max_examples=400, deadline=None)
@@ -147,12 +153,9 @@ def test_indented_json_is_json_dumps_indent_2_byte_for_byte(value):
         json.dumps({"reports": [value, 1, True]}, ensure_ascii=False, indent=2, default=str).replace("\n", "\n    ")
 
 
-_ENTRY = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
-    | st.text(max_size=8) | st.sampled_from(["\x00\x1f\x7f\u2028\u2029\ud800", "\\\"/\b\f\n\r\t", "é中"]),
-    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
-    | st.dictionaries(st.text(max_size=4) | st.integers(-5, 5) | st.booleans() | st.none(), inner, max_size=4),
-    max_leaves=20)
+_ENTRY = _json_values(st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
+                      | st.text(max_size=8)
+                      | st.sampled_from(["\x00\x1f\x7f\u2028\u2029\ud800", "\\\"/\b\f\n\r\t", "é中"]))
 
 
 @settings(derandomize=True, max_examples=400, deadline=None)

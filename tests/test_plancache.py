@@ -67,8 +67,8 @@ def test_the_cache_keeps_each_plan_whole_beside_its_summary(tmp_path):
         rows = list(people.table.rows)
         assert len(cache) == len(rows) == 3
         for row in rows:
-            summary, where = cache.summary(row_key(key, row))
-            whole = pickle.loads(cache.plan_bytes(*where[1:]))
+            summary = cache.summary(row_key(key, row))
+            whole = pickle.loads(cache.plan_bytes(row_key(key, row)))
             assert isinstance(summary, PlanSummary) and isinstance(whole, PersonPlan)
             assert (summary.row, summary.name, summary.included, summary.errors, summary.output_stem) == \
                 (whole.row, whole.name, whole.included, whole.errors, whole.output_stem)
@@ -112,7 +112,7 @@ def test_the_cache_is_left_added_to_or_rewritten_as_little_as_it_can(tmp_path, m
         key = project_key(project, type_common({}, project.specs, source="-"), table.headers,
                           Path(table.path).resolve())
         found = PlanCache(out, key)
-        names = [found.summary(row_key(key, row))[0].name for row in table.rows]
+        names = [found.summary(row_key(key, row)).name for row in table.rows]
         records = found.records
         found.close()
         return names, records

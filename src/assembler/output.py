@@ -220,22 +220,20 @@ def indented_json(value: Any, newline: str = "\n") -> str:
 def _indented(value: Any, newline: str) -> str:  # noqa: C901, PLR0911 - one branch per JSON type, as json's
     if isinstance(value, str):
         return _encode_str(value)
-    if type(value) is dict or isinstance(value, dict):
+    if isinstance(value, dict):
         if not value:
             return "{}"
         inner = newline + "  "
         return ("{" + inner + ("," + inner).join(
             [_encode_str(key if isinstance(key, str) else _key(key)) + ": "
-             + (_encode_str(item) if isinstance(item, str) else
-                int.__repr__(item) if type(item) is int else _indented(item, inner))  # most values: str, int
+             + (_encode_str(item) if isinstance(item, str) else _indented(item, inner))
              for key, item in value.items()]) + newline + "}")
     if isinstance(value, list | tuple):
         if not value:
             return "[]"
         inner = newline + "  "
         return ("[" + inner + ("," + inner).join(
-            [_encode_str(item) if isinstance(item, str) else
-             int.__repr__(item) if type(item) is int else _indented(item, inner) for item in value])
+            [_encode_str(item) if isinstance(item, str) else _indented(item, inner) for item in value])
                 + newline + "]")
     scalar = _scalar(value)
     return _encode_str(str(value)) if scalar is None else scalar  # ``default=str``

@@ -64,8 +64,6 @@ class SpooledList(MutableSequence[T], Generic[T]):
     def __init__(self, items: Iterable[T] = ()) -> None:
         self._file = _temporary()
         self._offsets = array("q")
-        #: Bumped by every change, so a summary of the items can be kept until they change (``BatchResult``).
-        self.version = 0
         for item in items:
             self.append(item)
 
@@ -103,7 +101,6 @@ class SpooledList(MutableSequence[T], Generic[T]):
         if isinstance(index, slice):
             raise TypeError("SpooledList: slice assignment is not supported")
         self._offsets[index] = self._write(item)  # the old copy stays in the file, unreferenced
-        self.version += 1
 
     def __delitem__(self, index: int | slice) -> None:
         raise TypeError("SpooledList: items cannot be deleted")
@@ -112,7 +109,6 @@ class SpooledList(MutableSequence[T], Generic[T]):
         if index < len(self._offsets):
             raise TypeError("SpooledList: items are added at the end only")
         self._offsets.append(self._write(item))
-        self.version += 1
 
     def close(self) -> None:
         self._file.close()

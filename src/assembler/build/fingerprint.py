@@ -46,7 +46,10 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read(path: Path) -> bytes:
+def file_bytes(path: Path | None) -> bytes:
+    """A file's bytes, or none when there is no such file (an input that is missing hashes as empty)."""
+    if path is None:
+        return b""
     try:
         return Path(path).read_bytes()
     except OSError:
@@ -101,8 +104,8 @@ class BatchFingerprint:
     def for_project(cls, project: Any) -> BatchFingerprint:
         """From a loaded ``pipeline.Project``: the files as they are on disk now."""
         ids = list(dict.fromkeys(project.rules.entry_ids()))
-        return cls(base_template=project.base_template, rules=_read(project.rules.path),
-                   snippets={snippet_id: _read(project.library[snippet_id].path) for snippet_id in ids
+        return cls(base_template=project.base_template, rules=file_bytes(project.rules.path),
+                   snippets={snippet_id: file_bytes(project.library[snippet_id].path) for snippet_id in ids
                              if snippet_id in project.library})
 
     def person(self, included: Iterable[str], variants: Mapping[str, int], context: Mapping[str, Any],
@@ -129,12 +132,13 @@ class BatchFingerprint:
         return digest.hexdigest()
 
 
-def plain_fingerprint(template: bytes, context: Mapping[str, Any], file_name: str, *,
+def plain_fingerprint(template_digest: str, context: Mapping[str, Any], file_name: str, *,
                       version: str = __version__) -> str:
     """The fingerprint of one report of any docxtpl template (``render``): the tool, the template's
-    bytes, the person's values (the common ones included) and the file name."""
+    bytes (``file_digest``, taken once per batch), the person's values (the common ones included) and
+    the file name."""
     digest = hashlib.sha256()
-    for part in (f"assembler-plain-fingerprint/{SCHEME}", version, hashlib.sha256(template).hexdigest(), file_name,
+    for part in (f"assembler-plain-fingerprint/{SCHEME}", version, template_digest, file_name,
                  person_values(context)):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()

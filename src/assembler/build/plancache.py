@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .. import __version__
-from .fingerprint import canonical, text_digest
+from .fingerprint import canonical, file_bytes, text_digest
 
 CACHE = ".assembler-plans"
 _MAGIC = b"assembler-plans/6\n"  # 4: summary and plan pickled apart; 5: values digest; 6: keyed hashes
@@ -93,15 +93,6 @@ def _mac(key: bytes, row: bytes, data: bytes) -> bytes:
     return hashlib.blake2b(row + data, key=key, digest_size=16).digest()
 
 
-def _read(path: Path | None) -> bytes:
-    if path is None:
-        return b""
-    try:
-        return Path(path).read_bytes()
-    except OSError:
-        return b""
-
-
 def planning_signature(project: Any) -> str:
     """What planning reads of the snippets, and no more: every declared variable (``specs``, from
     the rules and the snippets' front matter) and the names each snippet's body reads. Rewording a
@@ -121,7 +112,7 @@ def project_key(project: Any, common: Mapping[str, Any], headers: Iterable[str],
     whole, the snippets as far as planning reads them (``planning_signature``)."""
     digest = hashlib.sha256()
     checklist = project.checklist.path if project.checklist is not None else None
-    parts = [__version__, text_digest(_read(project.rules.path)), text_digest(_read(checklist)),
+    parts = [__version__, text_digest(file_bytes(project.rules.path)), text_digest(file_bytes(checklist)),
              planning_signature(project),
              json.dumps(canonical(dict(common)), ensure_ascii=False), json.dumps(list(headers), ensure_ascii=False),
              str(people)]
@@ -182,10 +173,9 @@ def planned(plan: Any) -> tuple[PlanSummary, bytes]:
     return PlanSummary.of(plan), pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-#: Where a row's whole plan is, pickled: (``OLD``, offset, size) in the last build's cache,
-#: (``NEW``, offset, size) in this build's (``PlanCacheWriter``), or the bytes themselves (a dry run)
-PlanRef = tuple[int, int, int] | bytes
-OLD, NEW = 0, 1
+#: Where a row's whole plan is, pickled: its row key in the last build's cache (``PlanCache.plan_bytes``),
+#: or (offset, size) in this build's (``PlanCacheWriter.plan_bytes``)
+PlanRef = bytes | tuple[int, int]
 
 
 class PlanCache:
@@ -196,7 +186,6 @@ class PlanCache:
     def __init__(self, outdir: Path, key: bytes) -> None:
         #: row key -> (offset of the record's header, summary size, plan size, summary hash, plan hash)
         self._offsets: dict[bytes, tuple[int, int, int, bytes, bytes]] = {}
-        self._plans: dict[int, tuple[bytes, bytes]] = {}  # a plan's offset -> (row key, keyed hash)
         self._file: IO[bytes] | None = None
         self.records = 0  # records in the file, superseded ones included (``PlanCacheWriter.save``)
         self.end = 0  # where the last whole record ends: a plan added in place goes there
@@ -227,13 +216,13 @@ class PlanCache:
     def __len__(self) -> int:
         return len(self._offsets)
 
-    def summary(self, key: bytes) -> tuple[PlanSummary, PlanRef] | None:
-        """The row's plan summary and where its whole plan is, or ``None`` (not kept, not this
-        user's, or damaged)."""
+    def summary(self, key: bytes) -> PlanSummary | None:
+        """The row's plan summary, or ``None`` (not kept, not this user's, or damaged); its whole plan
+        is ``plan_bytes(key)``."""
         found = self._offsets.get(key)
         if found is None or self._file is None or self._secret is None:
             return None
-        header, summary_size, plan_size, summary_mac, plan_mac = found
+        header, summary_size, _, summary_mac, _ = found
         data = _read_at(self._file, header + _RECORD.size, summary_size)
         if len(data) != summary_size or _mac(self._secret, key, data) != summary_mac:
             return None
@@ -241,20 +230,17 @@ class PlanCache:
             summary = pickle.loads(data)  # this user's build wrote it (the keyed hash)
         except Exception:  # noqa: BLE001 - a damaged record: plan the row again
             return None
-        if not isinstance(summary, PlanSummary):
-            return None
-        offset = header + _RECORD.size + summary_size
-        self._plans[offset] = (key, plan_mac)
-        return summary, (OLD, offset, plan_size)
+        return summary if isinstance(summary, PlanSummary) else None
 
-    def plan_bytes(self, offset: int, size: int) -> bytes:
-        """A plan whose summary ``summary`` gave, checked against its keyed hash before anyone unpickles it."""
+    def plan_bytes(self, key: bytes) -> bytes:
+        """The row's whole plan, pickled, checked against its keyed hash before anyone unpickles it
+        (asked for only after ``summary(key)`` found the record)."""
         from ..errors import InputError
 
-        assert self._file is not None and self._secret is not None  # an offset is given out only then
-        data = _read_at(self._file, offset, size)
-        row, expected = self._plans[offset]
-        if _mac(self._secret, row, data) != expected:  # written over in place while this build ran
+        assert self._file is not None and self._secret is not None  # a summary is found only then
+        header, summary_size, plan_size, _, plan_mac = self._offsets[key]
+        data = _read_at(self._file, header + _RECORD.size + summary_size, plan_size)
+        if _mac(self._secret, key, data) != plan_mac:  # written over in place while this build ran
             raise InputError(f"{CACHE} 在生成过程中被改动过；请确认没有别人同时在这个目录生成，然后重新运行",
                              file=Path(self._file.name) if isinstance(self._file.name, str) else None)
         return data
@@ -271,11 +257,7 @@ class PlanCache:
 
     def get(self, key: bytes) -> Any:
         """The plan itself (unpickled), or ``None``."""
-        found = self.summary(key)
-        if found is None or isinstance(found[1], bytes):
-            return None
-        _, offset, size = found[1]
-        return pickle.loads(self.plan_bytes(offset, size))
+        return None if self.summary(key) is None else pickle.loads(self.plan_bytes(key))
 
     def close(self) -> None:
         if self._file is not None:
@@ -312,7 +294,7 @@ class PlanCacheWriter:
         self._rows.append((self._position, len(record)))
         self._position += len(record)
         self._new += 1
-        return NEW, self._position - len(pickled), len(pickled)
+        return self._position - len(pickled), len(pickled)
 
     def plan_bytes(self, offset: int, size: int) -> bytes:
         self._file.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterator, Mapping, MutableSequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,6 @@ from ..errors import EXIT_OK, EXIT_PARTIAL, PersonError
 from ..library.similarity import SimilarPair
 from ..spool import SpooledList
 from .batch import RenderJob
-from .variants import Variants
 
 if TYPE_CHECKING:
     from ..library.provenance import BatchProvenance
@@ -107,7 +106,7 @@ class ReportResult:
 
     def to_json(self, outdir: Path, provenance: BatchProvenance | None = None) -> dict[str, Any]:
         """The report's entry in manifest.json (``provenance``: the batch's, for its ``provenance``)."""
-        variants = self.variants.as_dict() if isinstance(self.variants, Variants) else dict(self.variants)
+        variants = dict(self.variants.items())
         data = {
             "row": self.row,
             "name": self.name,
@@ -183,9 +182,6 @@ class BatchResult:
     #: Report files in the folder that this run's people do not have (see ``incremental.KEPT``):
     #: left alone, and still described by manifest.json.
     kept: list[str] = field(default_factory=list)
-    #: ``_tally`` of spooled reports, with the version of the spool it was taken at.
-    _tallied: tuple[object, int, tuple[dict[str, int], dict[str, int]]] | None = \
-        field(default=None, init=False, repr=False, compare=False)
 
     def changes(self) -> dict[str, int]:
         """Reports per change (created, updated, unchanged, protected, kept): a build's summary."""
@@ -200,23 +196,9 @@ class BatchResult:
         return dict(self._tally()[0])
 
     def _tally(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Statuses and changes in one pass; a spooled batch's (each pass unpickles every report)
-        is kept until the spool changes."""
-        from .incremental import CHANGES
-
-        version = getattr(self.reports, "version", None)
-        cached = self._tallied
-        if isinstance(version, int) and cached is not None and cached[0] is self.reports and cached[1] == version:
-            return cached[2]
-        if isinstance(self.reports, ResultList) and self.reports.counted is not None:
-            return self.reports.counted  # counted as they were stored, none changed since
-        statuses = dict.fromkeys(("written", "skipped", "failed"), 0)
-        changes = dict.fromkeys(CHANGES, 0)
-        for report in self.reports:
-            _count(statuses, changes, report)
-        if isinstance(version, int):
-            self._tallied = (self.reports, version, (statuses, changes))
-        return statuses, changes
+        """Statuses and changes: as a batch's results were counted when stored (``ResultList``), else
+        (results in a plain list) in one pass."""
+        return self.reports.counted if isinstance(self.reports, ResultList) else _tally(self.reports)
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -249,29 +231,39 @@ def _count(statuses: dict[str, int], changes: dict[str, int], report: ReportResu
         changes[report.change] += 1
 
 
+def _tally(reports: Iterable[ReportResult]) -> tuple[dict[str, int], dict[str, int]]:
+    from .incremental import CHANGES
+
+    statuses = dict.fromkeys(("written", "skipped", "failed"), 0)
+    changes = dict.fromkeys(CHANGES, 0)
+    for report in reports:
+        _count(statuses, changes, report)
+    return statuses, changes
+
+
 class ResultList(SpooledList[ReportResult]):
     """A batch's results on disk, counted by status and change as they are stored: a batch of ten
-    thousand need not be read back (every result unpickled) to say how many were written."""
+    thousand need not be read back (every result unpickled) to say how many were written. A result
+    stored back (``reports[i] = …``, a PDF added) has the counts taken again, once, when next asked."""
 
     def __init__(self) -> None:
-        from .incremental import CHANGES
-
         super().__init__()
-        self._statuses = dict.fromkeys(("written", "skipped", "failed"), 0)
-        self._changes = dict.fromkeys(CHANGES, 0)
-        self._exact = True  # no result stored back (``reports[i] = …``) since: the counts hold
+        self._counts: tuple[dict[str, int], dict[str, int]] | None = _tally(())
 
     @property
-    def counted(self) -> tuple[dict[str, int], dict[str, int]] | None:
-        return (self._statuses, self._changes) if self._exact else None
+    def counted(self) -> tuple[dict[str, int], dict[str, int]]:
+        if self._counts is None:
+            self._counts = _tally(self)
+        return self._counts
 
     def insert(self, index: int, item: ReportResult) -> None:
         super().insert(index, item)
-        _count(self._statuses, self._changes, item)
+        if self._counts is not None:
+            _count(*self._counts, item)
 
     def __setitem__(self, index: Any, item: Any) -> None:
         super().__setitem__(index, item)
-        self._exact = False
+        self._counts = None
 
 
 class Results:

@@ -45,7 +45,7 @@ from .measure import (
     strict_failure,
 )
 from .plan import People, PersonPlan, give_variants, person_name, plan_row, stream_people, type_common, variant_dealer
-from .plancache import NEW, PlanCache, PlanCacheWriter, PlanRef, PlanSummary, planned, project_key, row_key
+from .plancache import PlanCache, PlanCacheWriter, PlanRef, PlanSummary, planned, project_key, row_key
 from .project import Project
 from .render import PreparedTemplate
 from .results import BatchResult, JobQueue, ReportResult, Results, TextChecks, manifest_data, write_records
@@ -274,13 +274,15 @@ class _Finish:
 
 
 class _PlanReuse:
-    """The plans of the last build into this folder, by row (``plancache``), and this build's for the next."""
+    """The plans of the last build into this folder, by row (``plancache``), and this build's for the
+    next (kept only when ``keep``: not on a dry run)."""
 
     def __init__(self, project: Project, common: Mapping[str, Any], people: People, outdir: Path, *,
                  keep: bool) -> None:
         self.key = project_key(project, common, people.table.headers, Path(people.table.path).resolve())
         self.cache = PlanCache(outdir, self.key)
-        self.writer = PlanCacheWriter(self.key, self.cache) if keep else None
+        self.writer = PlanCacheWriter(self.key, self.cache)
+        self.keep = keep
 
     def plan(self, project: Project, people: People, row: PersonRow, common: Mapping[str, Any]
              ) -> tuple[PlanSummary, PlanRef]:
@@ -289,29 +291,21 @@ class _PlanReuse:
         key = row_key(self.key, row)
         found = self.cache.summary(key)
         if found is not None:
-            if self.writer is not None:
-                self.writer.reused(key)
-            return found
+            self.writer.reused(key)
+            return found, key
         summary, pickled = planned(plan_row(project, people, row, common))
-        return summary, (pickled if self.writer is None else self.writer.add(key, summary, pickled))
+        return summary, self.writer.add(key, summary, pickled)
 
     def pickled(self, where: PlanRef) -> bytes:
         """The whole plan, pickled, that ``plan`` said where to find."""
-        if isinstance(where, bytes):
-            return where
-        source, offset, size = where
-        if source == NEW:
-            assert self.writer is not None  # a place in it is given only when there is one
-            return self.writer.plan_bytes(offset, size)
-        return self.cache.plan_bytes(offset, size)
+        return self.cache.plan_bytes(where) if isinstance(where, bytes) else self.writer.plan_bytes(*where)
 
     def save(self, outdir: Path) -> None:
-        if self.writer is not None:
+        if self.keep:
             self.writer.save(outdir)
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        self.writer.close()
         self.cache.close()
 
 
@@ -402,7 +396,8 @@ class _Plain:
     def __init__(self, common: Mapping[str, Any] | None, name_pattern: str | None, outdir: Path, *,
                  template: bytes, index: ReportIndex, force: bool, overwrite_edited: bool) -> None:
         self.common, self.name_pattern, self.outdir = common, name_pattern, outdir
-        self.template, self.index, self.force, self.overwrite_edited = template, index, force, overwrite_edited
+        self.template_digest = file_digest(template)  # hashed once, not per person
+        self.index, self.force, self.overwrite_edited = index, force, overwrite_edited
         self.names = NameAllocator()
         self.prints: list[tuple[str, str] | None] = []  # by spool position: (fingerprint, file name)
         self.decisions: list[Decision | None] = []
@@ -421,7 +416,7 @@ class _Plain:
             self.prints.append(None)
             return (result, None), False
         target = self.names.allocate(safe_filename(stem), ".docx")
-        self.prints.append((plain_fingerprint(self.template, context, target), target))
+        self.prints.append((plain_fingerprint(self.template_digest, context, target), target))
         return (result, context), True
 
     def between(self) -> int:

@@ -146,6 +146,7 @@ def _escaped(text: str) -> str:
         return text
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
+
 _COLUMNS = "ABCDEFGH"
 
 

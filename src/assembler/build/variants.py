@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, ItemsView, Iterator, Mapping, Sequence
 
 #: Per person: (snippet id, body) pairs in rules order; equal pairs are one shared object.
 Dealt = tuple[tuple[str, int], ...]
@@ -87,9 +87,9 @@ class Variants(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._pairs)
 
-    def as_dict(self) -> dict[str, int]:
-        """A plain dict of the same (``dict(variants)`` asks ``__getitem__`` once per key, each a scan)."""
-        return dict(self._pairs)
+    def items(self) -> ItemsView[str, int]:
+        """The pairs as they are kept (``Mapping``'s own would ask ``__getitem__``, a scan, once per key)."""
+        return dict(self._pairs).items()
 
     def __repr__(self) -> str:
         return f"Variants({dict(self._pairs)!r})"

@@ -136,7 +136,6 @@ class BatchProvenance:
             out.append(item)
         return out
 
-
     def properties(self, ids: Iterable[str], variants: Mapping[str, int] | None = None) -> dict[str, str]:
         """The custom document properties of the report (see the module docstring)."""
         props = {
